@@ -1,0 +1,43 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// healthz answers 200 while the process can serve at all: it checks nothing
+// that could make a load balancer restart a server that is merely catching up.
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+type readiness struct {
+	Ready       bool               `json:"ready"`
+	Head        uint64             `json:"head"`
+	Projections []ProjectionStatus `json:"projections"`
+}
+
+// readyz answers 200 once every read model is within ReadyLagMax events of
+// the log's head and none has stopped; 503 otherwise, with the detail, so
+// queries are not routed to a server whose answers would be stale.
+func (s *Server) readyz(c echo.Context) error {
+	head, err := s.deps.Store.Head(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	r := readiness{Ready: true, Head: head, Projections: s.deps.Projections()}
+	if r.Projections == nil {
+		r.Projections = []ProjectionStatus{}
+	}
+	for _, p := range r.Projections {
+		if p.StoppedAt != 0 || head-min(head, p.Position) > s.cfg.ReadyLagMax {
+			r.Ready = false
+		}
+	}
+	status := http.StatusOK
+	if !r.Ready {
+		status = http.StatusServiceUnavailable
+	}
+	return c.JSON(status, r)
+}

@@ -1,0 +1,91 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/drip-ledger/drip/events"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// InstrumentStore wraps store so every append is counted and timed in reg:
+// drip_append_seconds (latency, by outcome) and drip_events_appended_total.
+// It changes nothing else about the store.
+func InstrumentStore(store events.Store, reg prometheus.Registerer) events.Store {
+	m := &meteredStore{Store: store,
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "drip_append_seconds",
+			Help:    "Time from Append call to durable acknowledgement, by outcome.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+		}, []string{"outcome"}),
+		appended: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "drip_events_appended_total",
+			Help: "Events durably appended by this process.",
+		}),
+	}
+	reg.MustRegister(m.latency, m.appended)
+	return m
+}
+
+type meteredStore struct {
+	events.Store
+	latency  *prometheus.HistogramVec
+	appended prometheus.Counter
+}
+
+func (m *meteredStore) Append(ctx context.Context, stream string, expected events.Expected, evs ...events.Event) (events.AppendResult, error) {
+	start := time.Now()
+	res, err := m.Store.Append(ctx, stream, expected, evs...)
+	outcome := "ok"
+	switch {
+	case err == nil:
+		m.appended.Add(float64(len(evs)))
+	case errors.Is(err, events.ErrConcurrency):
+		outcome = "conflict"
+	case errors.Is(err, events.ErrInvalid):
+		outcome = "invalid"
+	default:
+		outcome = "error"
+	}
+	m.latency.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
+	return res, err
+}
+
+// RegisterProjectionLag exports drip_projection_lag_events{projection} and
+// drip_projection_stopped{projection}, read from status at each scrape.
+func RegisterProjectionLag(reg prometheus.Registerer, store events.Store, status func() []ProjectionStatus) {
+	reg.MustRegister(&lagCollector{store: store, status: status,
+		lag: prometheus.NewDesc("drip_projection_lag_events",
+			"Events in the log that the projection has not applied yet.", []string{"projection"}, nil),
+		stopped: prometheus.NewDesc("drip_projection_stopped",
+			"1 if the projection stopped at an event it could not apply.", []string{"projection"}, nil),
+	})
+}
+
+type lagCollector struct {
+	store        events.Store
+	status       func() []ProjectionStatus
+	lag, stopped *prometheus.Desc
+}
+
+func (l *lagCollector) Describe(ch chan<- *prometheus.Desc) { ch <- l.lag; ch <- l.stopped }
+
+func (l *lagCollector) Collect(ch chan<- prometheus.Metric) {
+	// Collect is given no context by Prometheus; a scrape must not hang on a
+	// busy store, so bound it here.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	head, err := l.store.Head(ctx)
+	if err != nil {
+		return
+	}
+	for _, p := range l.status() {
+		ch <- prometheus.MustNewConstMetric(l.lag, prometheus.GaugeValue, float64(head-min(head, p.Position)), p.Name)
+		stopped := 0.0
+		if p.StoppedAt != 0 {
+			stopped = 1
+		}
+		ch <- prometheus.MustNewConstMetric(l.stopped, prometheus.GaugeValue, stopped, p.Name)
+	}
+}

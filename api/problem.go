@@ -1,0 +1,114 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/drip-ledger/drip/events"
+	"github.com/labstack/echo/v4"
+)
+
+// Problem is an RFC 9457 problem detail. Code is Drip's stable, machine-
+// readable error code (clients branch on it, never on Detail); Errors lists
+// every bad field of a rejected input at once.
+type Problem struct {
+	Type     string         `json:"type"`
+	Title    string         `json:"title"`
+	Status   int            `json:"status"`
+	Detail   string         `json:"detail,omitempty"`
+	Instance string         `json:"instance,omitempty"`
+	Code     string         `json:"code"`
+	Errors   []FieldProblem `json:"errors,omitempty"`
+}
+
+// FieldProblem is one bad field of an input.
+type FieldProblem struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+const problemContentType = "application/problem+json"
+
+// problemFor maps an error to a problem. It is the one place where errors
+// become HTTP statuses, so a code means the same thing on every endpoint.
+func problemFor(err error) Problem {
+	var he *echo.HTTPError
+	var inv *events.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		p := newProblem(http.StatusUnprocessableEntity, "validation_failed", "The input has invalid fields.")
+		if errors.Is(err, events.ErrLimit) {
+			p.Code = "limit_exceeded"
+		}
+		for _, fp := range inv.Problems {
+			p.Errors = append(p.Errors, FieldProblem{Field: fp.Field, Reason: fp.Reason})
+		}
+		return p
+	case errors.Is(err, events.ErrConcurrency):
+		return newProblem(http.StatusConflict, "concurrent_change", "Someone changed this record at the same time; read it again and retry.")
+	case errors.Is(err, events.ErrIDConflict):
+		return newProblem(http.StatusConflict, "idempotency_conflict", "This request's identity was already used for a different request.")
+	case errors.Is(err, events.ErrStreamNotFound):
+		return newProblem(http.StatusNotFound, "not_found", "No such record.")
+	case errors.Is(err, events.ErrClosed):
+		return newProblem(http.StatusServiceUnavailable, "shutting_down", "The server is shutting down.")
+	case errors.Is(err, context.DeadlineExceeded):
+		return newProblem(http.StatusGatewayTimeout, "timeout", "The request took too long.")
+	case errors.As(err, &he):
+		return problemForHTTP(he)
+	}
+	return newProblem(http.StatusInternalServerError, "internal", "Something went wrong on our side; it has been logged.")
+}
+
+func problemForHTTP(he *echo.HTTPError) Problem {
+	codes := map[int]string{
+		http.StatusNotFound:              "not_found",
+		http.StatusMethodNotAllowed:      "method_not_allowed",
+		http.StatusRequestEntityTooLarge: "body_too_large",
+		http.StatusUnauthorized:          "unauthorized",
+		http.StatusForbidden:             "forbidden",
+		http.StatusUnsupportedMediaType:  "unsupported_media_type",
+		http.StatusBadRequest:            "bad_request",
+		http.StatusServiceUnavailable:    "unavailable",
+	}
+	code, ok := codes[he.Code]
+	if !ok {
+		code = "http_" + http.StatusText(he.Code)
+	}
+	p := newProblem(he.Code, code, http.StatusText(he.Code))
+	if msg, ok := he.Message.(string); ok && msg != http.StatusText(he.Code) {
+		p.Detail = msg
+	}
+	return p
+}
+
+func newProblem(status int, code, title string) Problem {
+	return Problem{Type: "https://drip.example/problems/" + code, Title: title, Status: status, Code: code}
+}
+
+// errorHandler is echo's HTTPErrorHandler: every error any handler or
+// middleware returns is answered here, as application/problem+json.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		p := problemFor(err)
+		p.Instance = c.Request().URL.Path
+		if p.Status >= 500 {
+			log.Error("request failed", "path", p.Instance, "err", err,
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		}
+		c.Response().Header().Set(echo.HeaderContentType, problemContentType)
+		c.Response().WriteHeader(p.Status)
+		if c.Request().Method == http.MethodHead {
+			return
+		}
+		if err := json.NewEncoder(c.Response()).Encode(p); err != nil {
+			log.Warn("writing problem response", "err", err)
+		}
+	}
+}

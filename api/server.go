@@ -1,0 +1,111 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/drip-ledger/drip/events"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// ProjectionStatus is what the API needs to know of one read model: how far
+// it has applied the log, and whether it has stopped on an event it could not
+// apply.
+type ProjectionStatus struct {
+	Name     string `json:"name"`
+	Position uint64 `json:"position"`
+	// StoppedAt is the position the projection stopped at (0: running).
+	StoppedAt uint64 `json:"stoppedAt,omitempty"`
+	Err       string `json:"error,omitempty"`
+}
+
+// Deps are the server's collaborators, wired by cmd/drip.
+type Deps struct {
+	Store events.Store
+	// Projections reports every read model's status; nil means none.
+	Projections func() []ProjectionStatus
+	// Metrics is the registry /metrics serves; nil means a new one.
+	Metrics *prometheus.Registry
+	Logger  *slog.Logger
+}
+
+// Server is Drip's HTTP server.
+type Server struct {
+	cfg  Config
+	deps Deps
+	echo *echo.Echo
+	http *http.Server
+}
+
+// New checks its configuration and dependencies and builds the routes.
+func New(cfg Config, deps Deps) (*Server, error) {
+	var errs []error
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if deps.Store == nil {
+		errs = append(errs, errors.New("api: Deps.Store is nil"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Projections == nil {
+		deps.Projections = func() []ProjectionStatus { return nil }
+	}
+	if deps.Metrics == nil {
+		deps.Metrics = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, deps: deps, echo: echo.New()}
+	s.echo.HideBanner, s.echo.HidePort = true, true
+	s.echo.HTTPErrorHandler = errorHandler(deps.Logger)
+	s.echo.Use(middleware.RequestID(), middleware.Recover(),
+		middleware.BodyLimit(fmt.Sprintf("%dB", cfg.BodyBytesMax)), s.accessLog())
+	s.routes()
+	s.http = &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           s.echo,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(deps.Logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Handler returns the server's handler, for tests with httptest.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve answers requests on ln until Shutdown. It returns nil after a
+// graceful Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections and waits, until ctx is done, for
+// requests in flight (and so their appends) to finish.
+func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+
+func (s *Server) accessLog() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			s.deps.Logger.Info("http", "method", v.Method, "uri", v.URI, "status", v.Status,
+				"latency_ms", v.Latency.Milliseconds(), "request_id", v.RequestID)
+			return nil
+		},
+	})
+}
