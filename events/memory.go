@@ -98,12 +98,12 @@ func (s *MemoryStore) ReadStream(ctx context.Context, stream string, from uint64
 	n := uint64(len(ps))
 	if dir == Forwards {
 		for v := max(from, 1); v <= n && len(out) < limit; v++ {
-			out = append(out, s.log[ps[v-1]-1])
+			out = append(out, s.log[ps[v-1]-1].clone())
 		}
 		return out, nil
 	}
 	for v := min(from, n); v >= 1 && len(out) < limit; v-- {
-		out = append(out, s.log[ps[v-1]-1])
+		out = append(out, s.log[ps[v-1]-1].clone())
 	}
 	return out, nil
 }
@@ -124,13 +124,30 @@ func (s *MemoryStore) ReadAll(ctx context.Context, from uint64, limit int) ([]Ev
 		return nil, nil
 	}
 	end := min(n, from-1+uint64(limit))
-	return append([]Event(nil), s.log[from-1:end]...), nil
+	out := make([]Event, 0, end-from+1)
+	for _, ev := range s.log[from-1 : end] {
+		out = append(out, ev.clone())
+	}
+	return out, nil
+}
+
+// clone gives a reader its own Data, so scribbling on a result cannot change
+// the log.
+func (e Event) clone() Event {
+	e.Data = append([]byte(nil), e.Data...)
+	return e
 }
 
 // Subscribe implements Store.
 func (s *MemoryStore) Subscribe(ctx context.Context, from uint64) (*Subscription, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return nil, ErrClosed
 	}
 	return Follow(ctx, from, FollowSource{ReadAll: s.ReadAll, Wait: s.notify.Wait}), nil
 }

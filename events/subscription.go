@@ -159,4 +159,3 @@ func (n *Notifier) Close() {
 		close(n.ch)
 	}
 }
-

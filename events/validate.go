@@ -60,6 +60,7 @@ func (r *Registry) CheckAppend(stream string, evs []Event) error {
 		} else {
 			seen[ev.ID] = i
 		}
+		ev.Stream = stream // the limit counts the stream the event goes to, whatever the field says
 		size := ev.Size()
 		total += size
 		if size > EventBytesMax {
@@ -132,7 +133,9 @@ func (r *Registry) checkMeta(f string, m Metadata, add func(string, string, erro
 type Problems []Problem
 
 // Add records that field is wrong for reason.
-func (ps *Problems) Add(field, reason string) { *ps = append(*ps, Problem{Field: field, Reason: reason}) }
+func (ps *Problems) Add(field, reason string) {
+	*ps = append(*ps, Problem{Field: field, Reason: reason})
+}
 
 // Addf is Add with formatting.
 func (ps *Problems) Addf(field, format string, args ...any) {
