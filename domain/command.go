@@ -1,0 +1,243 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/drip-ledger/drip/events"
+)
+
+// Log is what command handling needs of the event store: read one stream,
+// append to it at a version. events.Store satisfies it; tests may pass any
+// store.
+type Log interface {
+	ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Event, error)
+	Append(ctx context.Context, stream string, expected events.Expected, evs ...events.Event) (events.AppendResult, error)
+}
+
+// Actor is who issues a command. The API fills it from the verified token,
+// never from a request body, so events say truthfully who did what.
+type Actor struct {
+	ID   string
+	Role string
+	// Jurisdiction is the division-code prefix the actor may act within.
+	Jurisdiction string
+}
+
+// Request carries what every command needs besides its own fields.
+type Request struct {
+	Actor Actor
+	// At is business time: when the act happened (a visit, a signature).
+	At time.Time
+	// IdempotencyKey, if not empty, makes the command safe to retry: a
+	// second request with the same key (from the same actor) returns the
+	// first one's result and writes nothing.
+	IdempotencyKey string
+	// Fingerprint identifies the request's content (e.g. a hash of its
+	// body), so a key reused for a different request is refused.
+	Fingerprint   string
+	CorrelationID string
+	CausationID   string
+}
+
+// IdempotencyKeyBytesMax bounds a client's idempotency key.
+const IdempotencyKeyBytesMax = 100
+
+// Result is what a handled command did.
+type Result struct {
+	events.AppendResult
+	// Events are the events the command recorded (on a replayed retry: the
+	// events the first request recorded).
+	Events []events.Event
+	// Replayed is true when the request repeated an earlier idempotency key
+	// and nothing new was written.
+	Replayed bool
+}
+
+// Aggregate describes one kind of aggregate for Execute: how its state is
+// rebuilt from its stream.
+type Aggregate[S any] struct {
+	// Evolve applies one decoded event to the state. It is a total switch:
+	// an event it does not know is an error that stops the command.
+	Evolve func(state S, ev events.Event, p events.Payload) (S, error)
+}
+
+// Decider is the pure decision of one command: given the state, the events
+// to record, or a domain error.
+type Decider[S any] func(state S) ([]events.Payload, error)
+
+// Executor loads, decides and appends. It holds no state of its own besides
+// its collaborators and is safe for concurrent use.
+type Executor struct {
+	Log      Log
+	Registry *events.Registry
+	// NewID makes event IDs for requests without an idempotency key.
+	NewID func() (events.ID, error)
+	// RetriesMax bounds how often a command is decided again after losing a
+	// race for its stream (ErrConcurrency).
+	RetriesMax int
+	// StreamEventsMax bounds how many events loading one aggregate reads.
+	StreamEventsMax int
+}
+
+// NewExecutor checks its collaborators and sets the limits' defaults.
+func NewExecutor(log Log, reg *events.Registry, newID func() (events.ID, error)) (*Executor, error) {
+	var errs []error
+	if log == nil {
+		errs = append(errs, errors.New("domain: NewExecutor: log is nil"))
+	}
+	if reg == nil {
+		errs = append(errs, errors.New("domain: NewExecutor: registry is nil"))
+	}
+	if newID == nil {
+		errs = append(errs, errors.New("domain: NewExecutor: newID is nil"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &Executor{Log: log, Registry: reg, NewID: newID, RetriesMax: 8, StreamEventsMax: 200_000}, nil
+}
+
+// idempotencyNamespace scopes event IDs derived from idempotency keys.
+var idempotencyNamespace = events.MustParseID("0b6f3a52-7c1e-4d0a-9a55-3e8f2c6d1b47")
+
+// Execute handles one command on one stream: it rebuilds the state from the
+// stream, decides, and appends the decided events at the version the state
+// was read at. If another writer appended first it rebuilds and decides again,
+// up to RetriesMax times. A request whose idempotency key is already in the
+// stream returns the earlier result without deciding.
+func Execute[S any](ctx context.Context, x *Executor, req Request, stream string, agg Aggregate[S], decide Decider[S]) (Result, error) {
+	key, err := storedKey(req)
+	if err != nil {
+		return Result{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		state, version, earlier, err := load(ctx, x, stream, agg, key)
+		if err != nil {
+			return Result{}, err
+		}
+		if len(earlier) > 0 {
+			return replay(req, key, earlier)
+		}
+		payloads, err := decide(state)
+		if err != nil {
+			return Result{}, err
+		}
+		if len(payloads) == 0 {
+			return Result{AppendResult: events.AppendResult{Version: version}}, nil
+		}
+		evs, err := x.encode(req, key, stream, version, payloads)
+		if err != nil {
+			return Result{}, err
+		}
+		res, err := x.Log.Append(ctx, stream, events.Exact(version), evs...)
+		if errors.Is(err, events.ErrConcurrency) && attempt < x.RetriesMax {
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		first := res.Position - uint64(len(evs)) + 1
+		for i := range evs {
+			evs[i].Stream, evs[i].Version, evs[i].Position = stream, version+uint64(i)+1, first+uint64(i)
+		}
+		return Result{AppendResult: res, Events: evs}, nil
+	}
+}
+
+// load rebuilds the state and returns the stream's version and, if key is
+// set, the events an earlier request with that key recorded.
+func load[S any](ctx context.Context, x *Executor, stream string, agg Aggregate[S], key string) (S, uint64, []events.Event, error) {
+	var state S
+	var version uint64
+	var earlier []events.Event
+	for {
+		page, err := x.Log.ReadStream(ctx, stream, version+1, events.Forwards, events.ReadEventsMax)
+		if errors.Is(err, events.ErrStreamNotFound) {
+			return state, 0, nil, nil
+		}
+		if err != nil {
+			return state, 0, nil, err
+		}
+		for _, ev := range page {
+			p, err := x.Registry.Decode(ev)
+			if err != nil {
+				return state, 0, nil, err
+			}
+			if state, err = agg.Evolve(state, ev, p); err != nil {
+				return state, 0, nil, fmt.Errorf("domain: evolve %s at version %d: %w", ev.Type, ev.Version, err)
+			}
+			if key != "" && keyOf(ev.Meta.IdempotencyKey) == keyOf(key) {
+				earlier = append(earlier, ev)
+			}
+			version = ev.Version
+		}
+		if len(page) < events.ReadEventsMax {
+			return state, version, earlier, nil
+		}
+		if version >= uint64(x.StreamEventsMax) {
+			return state, 0, nil, fmt.Errorf("domain: stream %q has more than %d events: %w", stream, x.StreamEventsMax, events.ErrLimit)
+		}
+	}
+}
+
+func (x *Executor) encode(req Request, key, stream string, version uint64, payloads []events.Payload) ([]events.Event, error) {
+	meta := events.Metadata{
+		ActorID: req.Actor.ID, Role: req.Actor.Role, Jurisdiction: req.Actor.Jurisdiction,
+		IdempotencyKey: key, CorrelationID: req.CorrelationID, CausationID: req.CausationID,
+		OccurredAt: req.At,
+	}
+	evs := make([]events.Event, len(payloads))
+	for i, p := range payloads {
+		var id events.ID
+		var err error
+		if key != "" {
+			// Derived, not random: two copies of one request racing each
+			// other produce identical events, and the store keeps one.
+			id = events.DeriveID(idempotencyNamespace, fmt.Sprintf("%s/%s/%d/%d", key, stream, version, i))
+		} else if id, err = x.NewID(); err != nil {
+			return nil, err
+		}
+		if evs[i], err = x.Registry.Encode(id, meta, p); err != nil {
+			return nil, err
+		}
+	}
+	return evs, nil
+}
+
+// storedKey is the key as recorded in metadata: scoped by actor (two users'
+// keys never collide) and followed by the request's fingerprint.
+func storedKey(req Request) (string, error) {
+	if req.IdempotencyKey == "" {
+		return "", nil
+	}
+	if len(req.IdempotencyKey) > IdempotencyKeyBytesMax || strings.ContainsAny(req.IdempotencyKey, "#\x00") {
+		return "", &Error{Code: "idempotency_key_invalid",
+			Message: fmt.Sprintf("an Idempotency-Key has at most %d bytes and no '#'", IdempotencyKeyBytesMax)}
+	}
+	fp := req.Fingerprint
+	if len(fp) > 64 {
+		fp = fp[:64]
+	}
+	return req.Actor.ID + ":" + req.IdempotencyKey + "#" + fp, nil
+}
+
+func keyOf(stored string) string {
+	k, _, _ := strings.Cut(stored, "#")
+	return k
+}
+
+func replay(req Request, key string, earlier []events.Event) (Result, error) {
+	_, fp, _ := strings.Cut(earlier[0].Meta.IdempotencyKey, "#")
+	_, want, _ := strings.Cut(key, "#")
+	if fp != want {
+		return Result{}, &Error{Code: "idempotency_key_reused",
+			Message: fmt.Sprintf("Idempotency-Key %q was already used for a different request", req.IdempotencyKey)}
+	}
+	last := earlier[len(earlier)-1]
+	return Result{AppendResult: events.AppendResult{Version: last.Version, Position: last.Position},
+		Events: earlier, Replayed: true}, nil
+}
