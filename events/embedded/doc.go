@@ -1,0 +1,18 @@
+// Package embedded is Drip's default events.Store: durable, in one
+// directory, with no server to run.
+//
+// The log is the truth: append-only segment files under dir/log, each named
+// by the global position of its first record (record.go has the format),
+// every record checksummed with CRC-32C. Appends go through a group commit
+// (writer.go): one writer goroutine writes whatever appends are waiting with
+// one write and one fdatasync, and no append is acknowledged before its bytes
+// are synced. A Pebble database under dir/index maps event IDs, stream
+// versions and positions to places in the log (index.go); it is derived, never
+// synced on its own, and Open rebuilds whatever it lacks from the log
+// (recover.go). A crash mid-write leaves a torn tail, which Open cuts off and
+// logs; any other damage is reported as an *events.CorruptError, never
+// skipped.
+//
+// Baseline (baseline.go) is the plain group-fsync file that benchmarks
+// compare the store's append throughput against.
+package embedded

@@ -1,0 +1,178 @@
+package embedded
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+
+	"github.com/drip-ledger/drip/events"
+)
+
+// The index is derived from the log and can be rebuilt from it at any time
+// (delete the index directory and Open re-reads the log). Its keys:
+//
+//	'i' id[16]                     → loc   event ID → where it is
+//	's' stream 0x00 version BE8    → loc   (stream, version) → where it is;
+//	                                       the last key of a stream is its version
+//	'p' position BE8               → seg BE8 | offset BE8, sparse: the first
+//	                                       event of each group and then one every
+//	                                       sparseBytes, for ReadAll to scan from
+//	'm'                            → loc of the last indexed event, with the
+//	                                       offset of the end of its record
+//
+// loc = position BE8 | segment BE8 (its first position) | offset BE8.
+//
+// Stream names cannot hold 0x00 (events.ValidStream), so a stream's keys sort
+// together and before those of any longer name it is a prefix of.
+const (
+	keyID     = 'i'
+	keyStream = 's'
+	keyPos    = 'p'
+	keyMarker = 'm'
+	locBytes  = 24
+	// sparseBytes is the most a ReadAll scans past before reaching the
+	// position it was asked for.
+	sparseBytes = 32 << 10
+)
+
+// loc is where an event's record sits in the log.
+type loc struct {
+	pos uint64
+	seg uint64
+	off int64
+}
+
+func (l loc) append(dst []byte) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, l.pos)
+	dst = binary.BigEndian.AppendUint64(dst, l.seg)
+	return binary.BigEndian.AppendUint64(dst, uint64(l.off))
+}
+
+func parseLoc(b []byte) (loc, bool) {
+	if len(b) != locBytes {
+		return loc{}, false
+	}
+	return loc{pos: binary.BigEndian.Uint64(b), seg: binary.BigEndian.Uint64(b[8:]),
+		off: int64(binary.BigEndian.Uint64(b[16:]))}, true
+}
+
+func idKey(dst []byte, id events.ID) []byte { return append(append(dst, keyID), id[:]...) }
+
+func streamPrefix(dst []byte, stream string) []byte {
+	return append(append(append(dst, keyStream), stream...), 0)
+}
+
+func streamKey(dst []byte, stream string, version uint64) []byte {
+	return binary.BigEndian.AppendUint64(streamPrefix(dst, stream), version)
+}
+
+// streamEnd is the first key after every key of stream.
+func streamEnd(dst []byte, stream string) []byte {
+	return append(append(append(dst, keyStream), stream...), 1)
+}
+
+func posKey(dst []byte, pos uint64) []byte {
+	return binary.BigEndian.AppendUint64(append(dst, keyPos), pos)
+}
+
+var markerKey = []byte{keyMarker}
+
+// openIndex opens (or creates) the Pebble database under path. Writes to it
+// never sync: the log is the truth and Open re-indexes whatever the index
+// lost, from the marker on.
+func openIndex(path string, cacheBytes int64, log *slog.Logger) (*pebble.DB, error) {
+	cache := pebble.NewCache(cacheBytes)
+	defer cache.Unref()
+	opts := &pebble.Options{
+		Cache:        cache,
+		Logger:       pebbleLogger{log},
+		MemTableSize: 32 << 20,
+	}
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	db, err := pebble.Open(path, opts)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: open index %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// getLoc reads a loc-valued key; found is false if it is absent.
+func getLoc(db *pebble.DB, key []byte) (loc, bool, error) {
+	v, closer, err := db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return loc{}, false, nil
+	}
+	if err != nil {
+		return loc{}, false, fmt.Errorf("embedded: index get: %w", err)
+	}
+	defer closer.Close()
+	l, ok := parseLoc(v)
+	if !ok {
+		return loc{}, false, &events.CorruptError{File: "index", Offset: -1, Reason: fmt.Sprintf("key %q holds %d bytes, not a location", key, len(v))}
+	}
+	return l, true, nil
+}
+
+// streamVersion returns the version of stream in the index (0: none).
+func streamVersion(db *pebble.DB, stream string, scratch []byte) (uint64, error) {
+	lower := streamPrefix(scratch[:0], stream)
+	upper := streamEnd(lower[len(lower):], stream)
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return 0, fmt.Errorf("embedded: index iterator: %w", err)
+	}
+	defer it.Close()
+	if !it.Last() {
+		return 0, it.Error()
+	}
+	k := it.Key()
+	if len(k) != len(lower)+8 {
+		return 0, &events.CorruptError{File: "index", Offset: -1, Reason: fmt.Sprintf("malformed stream key %q", k)}
+	}
+	return binary.BigEndian.Uint64(k[len(lower):]), nil
+}
+
+// marker is how far the index has been built: the last indexed event and
+// the end offset of its record in its segment.
+type marker struct {
+	pos uint64
+	seg uint64
+	end int64
+}
+
+func readMarker(db *pebble.DB) (marker, error) {
+	l, ok, err := getLoc(db, markerKey)
+	if err != nil || !ok {
+		return marker{}, err
+	}
+	return marker{pos: l.pos, seg: l.seg, end: l.off}, nil
+}
+
+func setMarker(b *pebble.Batch, m marker, scratch []byte) error {
+	return b.Set(markerKey, loc{pos: m.pos, seg: m.seg, off: m.end}.append(scratch[:0]), nil)
+}
+
+// pebbleLogger sends Pebble's messages to the store's logger.
+type pebbleLogger struct{ log *slog.Logger }
+
+func (l pebbleLogger) Infof(format string, args ...any) {
+	l.log.Debug(fmt.Sprintf(format, args...), "component", "pebble")
+}
+
+func (l pebbleLogger) Errorf(format string, args ...any) {
+	l.log.Error(fmt.Sprintf(format, args...), "component", "pebble")
+}
+
+// Fatalf must not return (Pebble's contract: it calls it on a broken
+// invariant and carries on otherwise), so it logs and panics.
+func (l pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	l.log.Error(msg, "component", "pebble")
+	panic("embedded: pebble: " + msg)
+}

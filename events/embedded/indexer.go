@@ -1,0 +1,73 @@
+package embedded
+
+import (
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// runIndexer is stage 3 of the write pipeline (writer.go): it indexes each
+// synced group in one batch, makes it readable, and acknowledges its appends.
+func (s *Store) runIndexer() {
+	b := s.db.NewBatch()
+	defer b.Close()
+	var key, val []byte
+	for g := range s.indexCh {
+		if len(g.ents) > 0 {
+			if err := s.failed.Load(); err != nil {
+				ackFailed(g, *err)
+			} else if err := s.index(b, g, &key, &val); err != nil {
+				err = fmt.Errorf("embedded: index group ending at %d: %w", g.ents[len(g.ents)-1].loc.pos, err)
+				s.fail(err)
+				ackFailed(g, err)
+			} else {
+				last := g.ents[len(g.ents)-1].loc.pos
+				s.head.Store(last)
+				s.notify.Advance(last)
+			}
+		}
+		for _, r := range g.reqs {
+			r.done <- struct{}{}
+		}
+		s.retired <- g
+	}
+}
+
+// ackFailed turns the group's accepted appends into failures: their bytes
+// are in the log, but the store can no longer say so, and "may or may not
+// have been written" is what an error means for an append.
+func ackFailed(g *group, err error) {
+	for _, r := range g.reqs {
+		if r.accepted {
+			r.err = err
+		}
+	}
+}
+
+func (s *Store) index(b *pebble.Batch, g *group, key, val *[]byte) error {
+	b.Reset()
+	var sparseOff int64 = -1
+	for _, e := range g.ents {
+		*val = e.loc.append((*val)[:0])
+		*key = idKey((*key)[:0], e.id)
+		if err := b.Set(*key, *val, nil); err != nil {
+			return err
+		}
+		*key = streamKey((*key)[:0], e.stream, e.version)
+		if err := b.Set(*key, *val, nil); err != nil {
+			return err
+		}
+		if sparseOff < 0 || e.loc.off >= sparseOff+sparseBytes {
+			sparseOff = e.loc.off
+			*key = posKey((*key)[:0], e.loc.pos)
+			if err := b.Set(*key, (*val)[8:], nil); err != nil {
+				return err
+			}
+		}
+	}
+	last := g.ents[len(g.ents)-1].loc
+	if err := setMarker(b, marker{pos: last.pos, seg: g.seg, end: g.end}, *val); err != nil {
+		return err
+	}
+	return s.db.Apply(b, pebble.NoSync)
+}

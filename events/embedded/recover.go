@@ -1,0 +1,255 @@
+package embedded
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/drip-ledger/drip/events"
+)
+
+// reindexBatchEvents is how many events recovery indexes per Pebble batch.
+const reindexBatchEvents = 8192
+
+// Recovery on Open. The index says how far it got (its marker); recovery
+// reads the log from there to the end, indexes what it finds, and decides
+// what the end of the last segment is:
+//   - the file ends inside a record, or only zero bytes are left: a torn
+//     tail (a crash during the last, unacknowledged write). It is cut off,
+//     together with the beginning of an append whose last event is missing,
+//     so an append stays all or nothing; the cut is logged.
+//   - anything else that fails its CRC or does not decode, or a gap in the
+//     positions, anywhere: damage. Open returns an *events.CorruptError and
+//     changes nothing; an operator must look.
+//
+// Records before the marker are not re-read here (that would make Open as
+// slow as the log is long); reads check them.
+type recovery struct {
+	s         *Store
+	batch     *pebble.Batch
+	pending   []entry // events of the append being read
+	batched   int
+	pos       uint64 // last position of the last complete append
+	seg       uint64 // the segment it is in
+	end       int64  // where its record ends
+	sparseSeg uint64
+	sparseOff int64
+	lastSize  int64 // of the last segment once recovered
+	key, val  []byte
+}
+
+func (s *Store) recover(logDir string) (*writer, error) {
+	firsts, err := listSegments(logDir)
+	if err != nil {
+		return nil, err
+	}
+	s.segs = &segments{dir: logDir, files: map[uint64]*os.File{}}
+	if len(firsts) == 0 {
+		f, err := createSegment(logDir, 1)
+		if err != nil {
+			return nil, err
+		}
+		s.segs.add(1, f)
+		return newWriter(f, 1, 0, 1), nil
+	}
+	if firsts[0] != 1 {
+		return nil, &events.CorruptError{File: s.segs.path(firsts[0]), Offset: -1, Position: 1,
+			Reason: "the log's first segment does not start at position 1"}
+	}
+	for i, first := range firsts {
+		flag := os.O_RDONLY
+		if i == len(firsts)-1 {
+			flag = os.O_RDWR
+		}
+		f, err := os.OpenFile(s.segs.path(first), flag, 0)
+		if err != nil {
+			return nil, fmt.Errorf("embedded: open segment: %w", err)
+		}
+		s.segs.add(first, f)
+	}
+	m, err := readMarker(s.db)
+	if err != nil {
+		return nil, err
+	}
+	rc := &recovery{s: s, batch: s.db.NewBatch(), pos: m.pos, seg: m.seg, end: m.end}
+	defer rc.batch.Close()
+	i, off := 0, int64(0)
+	if m.pos > 0 {
+		if i = indexOf(firsts, m.seg); i < 0 {
+			return nil, &events.CorruptError{File: filepath.Join(logDir, segName(m.seg)), Offset: m.end, Position: m.pos,
+				Reason: "the index has events from a segment that is not in the log"}
+		}
+		off = m.end
+	}
+	for ; i < len(firsts); i++ {
+		if err := rc.segment(firsts[i], off, i == len(firsts)-1); err != nil {
+			return nil, err
+		}
+		off = 0
+	}
+	if err := rc.flush(); err != nil {
+		return nil, err
+	}
+	s.head.Store(rc.pos)
+	last := firsts[len(firsts)-1]
+	f, _ := s.segs.file(last)
+	return newWriter(f, last, rc.lastSize, rc.pos+1), nil
+}
+
+func indexOf(firsts []uint64, v uint64) int {
+	for i, f := range firsts {
+		if f == v {
+			return i
+		}
+	}
+	return -1
+}
+
+func newWriter(f *os.File, first uint64, size int64, nextPos uint64) *writer {
+	return &writer{f: f, fd: int(f.Fd()), segFirst: first, size: size, nextPos: nextPos,
+		versions: map[string]verEntry{}, recent: map[events.ID]recentEntry{}, scratch: make([]byte, 0, 256)}
+}
+
+// segment reads one segment from off to its end.
+func (rc *recovery) segment(first uint64, off int64, last bool) error {
+	f, _ := rc.s.segs.file(first)
+	path := rc.s.segs.path(first)
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("embedded: stat %s: %w", path, err)
+	}
+	size := fi.Size()
+	if off > size {
+		return &events.CorruptError{File: path, Offset: off, Position: rc.pos,
+			Reason: fmt.Sprintf("the index has events up to offset %d but the file has %d bytes", off, size)}
+	}
+	bad := func(off int64, why string) error {
+		return &events.CorruptError{File: path, Offset: off, Position: rc.next(), Reason: why}
+	}
+	r := newSegReader(f, path, off, nil)
+	appendStart := off
+	for {
+		body, res, why, err := r.record(off)
+		switch {
+		case err != nil:
+			return err
+		case res == readEnd:
+			return rc.segmentEnd(f, path, first, off, appendStart, last, size)
+		case res == readTorn || res == readZeros:
+			if !last {
+				return bad(off, "the segment ends inside a record, and it is not the last segment")
+			}
+			cut := off
+			if len(rc.pending) > 0 {
+				cut = appendStart
+			}
+			return rc.cut(f, path, first, cut, size, "the file ends inside a record or in zero bytes")
+		case res == readBad:
+			return bad(off, why)
+		}
+		ev, info, err := decodeBody(body)
+		switch {
+		case err != nil:
+			return bad(off, err.Error())
+		case info.position != rc.next():
+			return bad(off, fmt.Sprintf("record holds position %d where %d belongs", info.position, rc.next()))
+		case off == 0 && info.position != first:
+			return bad(off, fmt.Sprintf("segment named %d starts with position %d", first, info.position))
+		case int(info.index) != len(rc.pending):
+			return bad(off, fmt.Sprintf("event %d of an append follows %d of its events", info.index, len(rc.pending)))
+		}
+		if len(rc.pending) == 0 {
+			appendStart = off
+		}
+		l := loc{pos: ev.Position, seg: first, off: off}
+		rc.pending = append(rc.pending, entry{id: ev.ID, stream: ev.Stream, version: ev.Version, loc: l})
+		off += int64(headerBytes + len(body))
+		if info.last {
+			if err := rc.complete(first, off); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// next is the position the next record must hold.
+func (rc *recovery) next() uint64 { return rc.pos + uint64(len(rc.pending)) + 1 }
+
+func (rc *recovery) segmentEnd(f *os.File, path string, first uint64, off, appendStart int64, last bool, size int64) error {
+	switch {
+	case len(rc.pending) > 0 && !last:
+		return &events.CorruptError{File: path, Offset: appendStart, Position: rc.pos + 1,
+			Reason: "the segment ends inside an append, and it is not the last segment"}
+	case len(rc.pending) > 0:
+		return rc.cut(f, path, first, appendStart, size, "the log ends inside an append: its last events never landed")
+	case off == 0 && !last:
+		return &events.CorruptError{File: path, Offset: 0, Position: rc.pos + 1, Reason: "empty segment in the middle of the log"}
+	case off == 0 && first != rc.pos+1:
+		return &events.CorruptError{File: path, Offset: 0, Position: rc.pos + 1,
+			Reason: fmt.Sprintf("the last segment is empty and named %d, but the log ends at %d", first, rc.pos)}
+	}
+	if last {
+		rc.lastSize = off
+	}
+	return nil
+}
+
+// cut truncates the torn tail of the last segment at off and logs it.
+func (rc *recovery) cut(f *os.File, path string, first uint64, off, size int64, why string) error {
+	rc.pending = rc.pending[:0]
+	rc.s.log.Warn("embedded: cutting a torn tail off the log", "file", path, "offset", off,
+		"bytes", size-off, "after_position", rc.pos, "reason", why)
+	if err := f.Truncate(off); err != nil {
+		return fmt.Errorf("embedded: cut torn tail of %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("embedded: sync %s after cutting: %w", path, err)
+	}
+	return rc.segmentEnd(f, path, first, off, off, true, off)
+}
+
+// complete indexes the append just read, which ends at end.
+func (rc *recovery) complete(seg uint64, end int64) error {
+	for _, e := range rc.pending {
+		rc.val = e.loc.append(rc.val[:0])
+		rc.key = idKey(rc.key[:0], e.id)
+		if err := rc.batch.Set(rc.key, rc.val, nil); err != nil {
+			return err
+		}
+		rc.key = streamKey(rc.key[:0], e.stream, e.version)
+		if err := rc.batch.Set(rc.key, rc.val, nil); err != nil {
+			return err
+		}
+		if seg != rc.sparseSeg || e.loc.off >= rc.sparseOff+sparseBytes {
+			rc.sparseSeg, rc.sparseOff = seg, e.loc.off
+			rc.key = posKey(rc.key[:0], e.loc.pos)
+			if err := rc.batch.Set(rc.key, rc.val[8:], nil); err != nil {
+				return err
+			}
+		}
+	}
+	rc.pos, rc.seg, rc.end = rc.pending[len(rc.pending)-1].loc.pos, seg, end
+	rc.batched += len(rc.pending)
+	rc.pending = rc.pending[:0]
+	if rc.batched >= reindexBatchEvents {
+		return rc.flush()
+	}
+	return nil
+}
+
+func (rc *recovery) flush() error {
+	if rc.batched == 0 {
+		return nil
+	}
+	if err := setMarker(rc.batch, marker{pos: rc.pos, seg: rc.seg, end: rc.end}, rc.val); err != nil {
+		return err
+	}
+	if err := rc.s.db.Apply(rc.batch, pebble.NoSync); err != nil {
+		return fmt.Errorf("embedded: re-index: %w", err)
+	}
+	rc.batch.Reset()
+	rc.batched = 0
+	return nil
+}

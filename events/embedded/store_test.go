@@ -1,0 +1,164 @@
+package embedded_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/events/embedded"
+	"github.com/drip-ledger/drip/events/storetest"
+)
+
+// quiet keeps expected recovery warnings out of the test output.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, reg *events.Registry) events.Store {
+		s, err := embedded.Open(t.TempDir(), reg, embedded.Options{Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// TestConformanceSmallSegments runs the suite with segments small enough to
+// roll many times.
+func TestConformanceSmallSegments(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, reg *events.Registry) events.Store {
+		s, err := embedded.Open(t.TempDir(), reg, embedded.Options{Logger: quiet, SegmentBytes: embedded.SegmentBytesMin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func open(t *testing.T, dir string, opts embedded.Options) *embedded.Store {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
+	s, err := embedded.Open(dir, storetest.Registry(), opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+// note makes a valid event with a payload of about size bytes.
+func note(i int, size int) events.Event {
+	text := fmt.Sprintf("note %d ", i)
+	for len(text) < size {
+		text += "x"
+	}
+	data, _ := json.Marshal(storetest.Noted{Text: text, N: i})
+	return events.Event{
+		ID:   events.DeriveID(events.NilID, fmt.Sprint("note-", i)),
+		Type: storetest.TypeNoted,
+		Data: data,
+		Meta: events.Metadata{ActorID: "actor-1", Role: "clerk", Jurisdiction: "52",
+			OccurredAt: time.Date(2025, 1, 2, 3, 4, 5, 6789, time.UTC)},
+	}
+}
+
+// fill appends n events to streams s-0..s-(streams-1), in appends of 1..3.
+func fill(t *testing.T, s events.Store, n, streams, size int) {
+	t.Helper()
+	ctx := context.Background()
+	for i := 0; i < n; {
+		k := min(1+i%3, n-i)
+		evs := make([]events.Event, k)
+		for j := range evs {
+			evs[j] = note(i+j, size)
+		}
+		if _, err := s.Append(ctx, fmt.Sprintf("s-%d", i%streams), events.Any, evs...); err != nil {
+			t.Fatalf("Append %d: %v", i, err)
+		}
+		i += k
+	}
+}
+
+func readAll(t *testing.T, s events.Store) ([]events.Event, error) {
+	t.Helper()
+	var out []events.Event
+	for from := uint64(1); ; {
+		page, err := s.ReadAll(context.Background(), from, events.ReadEventsMax)
+		if err != nil || len(page) == 0 {
+			return out, err
+		}
+		out = append(out, page...)
+		from = page[len(page)-1].Position + 1
+	}
+}
+
+func mustReadAll(t *testing.T, s events.Store) []events.Event {
+	t.Helper()
+	evs, err := readAll(t, s)
+	if err != nil {
+		t.Fatalf("ReadAll: %v", err)
+	}
+	return evs
+}
+
+func TestReopenKeepsEverything(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, embedded.Options{SegmentBytes: embedded.SegmentBytesMin})
+	fill(t, s, 2000, 7, 300)
+	before := mustReadAll(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, embedded.Options{})
+	defer s.Close()
+	if diff := cmp.Diff(before, mustReadAll(t, s)); diff != "" {
+		t.Fatalf("log changed across reopen (-before +after):\n%s", diff)
+	}
+	res, err := s.Append(context.Background(), "s-0", events.Exact(286), note(5000, 10))
+	if err != nil || res.Position != 2001 || res.Version != 287 {
+		t.Fatalf("append after reopen = %+v, %v; want version 287 at 2001", res, err)
+	}
+	segs, _ := filepath.Glob(filepath.Join(dir, "log", "*.seg"))
+	if len(segs) < 5 {
+		t.Fatalf("%d segments; want the log rolled several times", len(segs))
+	}
+}
+
+func TestSecondOpenIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, embedded.Options{})
+	defer s.Close()
+	_, err := embedded.Open(dir, storetest.Registry(), embedded.Options{Logger: quiet})
+	if !errors.Is(err, embedded.ErrLocked) {
+		t.Fatalf("second Open: %v; want ErrLocked", err)
+	}
+}
+
+func TestOptionsValidateReportsEveryProblem(t *testing.T) {
+	err := embedded.Options{SegmentBytes: 1, QueueLen: -1, StreamCacheLen: -5}.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted bad options")
+	}
+	for _, field := range []string{"SegmentBytes", "QueueLen", "StreamCacheLen"} {
+		if !contains(err.Error(), field) {
+			t.Errorf("Validate: %v; does not name %s", err, field)
+		}
+	}
+	if err := (embedded.Options{}).Validate(); err != nil {
+		t.Errorf("zero Options: %v", err)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+
