@@ -129,6 +129,11 @@ func (r *Registry) Decode(ev Event) (Payload, error) {
 }
 
 func (r *Registry) decodeCurrent(typ string, data []byte) (Payload, error) {
+	// json decodes null into a payload as "no change"; a payload must be an
+	// object, so null, arrays and scalars are refused here.
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return nil, fmt.Errorf("payload is not a JSON object")
+	}
 	p := r.payloads[typ]()
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
