@@ -2,11 +2,13 @@ package api
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/drip-ledger/drip/events"
 	"github.com/labstack/echo/v4"
@@ -33,6 +35,11 @@ type Deps struct {
 	// Metrics is the registry /metrics serves; nil means a new one.
 	Metrics *prometheus.Registry
 	Logger  *slog.Logger
+	// TokenKey verifies bearer tokens (the public half of the deployment's
+	// token key).
+	TokenKey ed25519.PublicKey
+	// Now is the clock for token expiry; nil means time.Now.
+	Now func() time.Time
 }
 
 // Server is Drip's HTTP server.
@@ -52,6 +59,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Store == nil {
 		errs = append(errs, errors.New("api: Deps.Store is nil"))
 	}
+	if len(deps.TokenKey) != ed25519.PublicKeySize {
+		errs = append(errs, errors.New("api: Deps.TokenKey is not an Ed25519 public key"))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -60,6 +70,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Projections == nil {
 		deps.Projections = func() []ProjectionStatus { return nil }
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
 	}
 	if deps.Metrics == nil {
 		deps.Metrics = prometheus.NewRegistry()

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -21,7 +22,8 @@ func newServer(t *testing.T, status func() []api.ProjectionStatus) (*httptest.Se
 	metrics := prometheus.NewRegistry()
 	store := api.InstrumentStore(events.NewMemoryStore(storetest.Registry(), nil), metrics)
 	t.Cleanup(func() { store.Close() })
-	srv, err := api.New(api.DefaultConfig(), api.Deps{Store: store, Projections: status, Metrics: metrics})
+	pub, _, _ := ed25519.GenerateKey(nil)
+	srv, err := api.New(api.DefaultConfig(), api.Deps{Store: store, Projections: status, Metrics: metrics, TokenKey: pub})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +64,7 @@ func TestNewRejectsBadConfigNamingEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("New accepted an empty address, zero body limit, zero timeout and no store")
 	}
-	for _, want := range []string{"Addr", "BodyBytesMax", "ReadTimeout", "Store"} {
+	for _, want := range []string{"Addr", "BodyBytesMax", "ReadTimeout", "Store", "TokenKey"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
