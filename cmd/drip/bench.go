@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/events/embedded"
+)
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "append" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			args = []string{"append", "-h"}
+		} else {
+			fmt.Fprintln(stderr, "Usage: drip bench append [flags]   (the one benchmark so far)")
+			return errUsage
+		}
+	}
+	fs := newFlags("bench append", `
+Appends --events small events (about 300 bytes, one per append) with each
+writer count to a fresh embedded store through events.Store, and the same
+records in the same run to a plain file with group fsync: the physical
+baseline of this disk. Prints writers, events_per_s, baseline_events_per_s
+and ratio (store / baseline) for each writer count.`, stderr)
+	writersFlag := fs.String("writers", "1,16,64,256", "comma-separated writer counts")
+	n := fs.Int("events", 20000, "events to append per writer count (each run)")
+	asJSON := fs.Bool("json", false, "one JSON object per line: writers, events_per_s, baseline_events_per_s, ratio")
+	dir := fs.String("dir", ".", "directory for the temporary store and file (must be on the disk to measure)")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	writers, err := parseCounts(*writersFlag)
+	if err != nil || *n < 1 || *n > 10_000_000 {
+		fmt.Fprintf(stderr, "drip bench append: --writers must be positive counts up to %d and --events in 1..10000000\n", benchWritersMax)
+		return errUsage
+	}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "%8s %14s %22s %7s\n", "writers", "events_per_s", "baseline_events_per_s", "ratio")
+	}
+	for _, w := range writers {
+		row, err := benchAppend(ctx, *dir, w, *n)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			b, _ := json.Marshal(row)
+			fmt.Fprintln(stdout, string(b))
+		} else {
+			fmt.Fprintf(stdout, "%8d %14.0f %22.0f %7.2f\n", row.Writers, row.EventsPerS, row.BaselineEventsPerS, row.Ratio)
+		}
+	}
+	return nil
+}
+
+// benchWritersMax bounds the goroutines one bench run starts.
+const benchWritersMax = 4096
+
+type benchRow struct {
+	Writers            int     `json:"writers"`
+	EventsPerS         float64 `json:"events_per_s"`
+	BaselineEventsPerS float64 `json:"baseline_events_per_s"`
+	Ratio              float64 `json:"ratio"`
+}
+
+func parseCounts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 1 || v > benchWritersMax {
+			return nil, fmt.Errorf("bad writer count %q", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// benchAppend measures one writer count: the baseline first, then the store,
+// each on fresh files in a temporary directory removed afterwards.
+func benchAppend(ctx context.Context, dir string, writers, n int) (benchRow, error) {
+	tmp, err := os.MkdirTemp(dir, "drip-bench-")
+	if err != nil {
+		return benchRow{}, err
+	}
+	defer os.RemoveAll(tmp)
+	evs, records, err := benchEvents(n)
+	if err != nil {
+		return benchRow{}, err
+	}
+	base, err := embedded.OpenBaseline(tmp + "/baseline.log")
+	if err != nil {
+		return benchRow{}, err
+	}
+	baseS, err := timeWriters(writers, n, func(w, i int) error { return base.Append(ctx, records[i]) })
+	if cerr := base.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return benchRow{}, fmt.Errorf("baseline: %w", err)
+	}
+	store, err := embedded.Open(tmp+"/store", benchRegistry(), embedded.Options{})
+	if err != nil {
+		return benchRow{}, err
+	}
+	storeS, err := timeWriters(writers, n, func(w, i int) error {
+		_, err := store.Append(ctx, "bench-"+strconv.Itoa(i), events.NoStream, evs[i])
+		return err
+	})
+	if cerr := store.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return benchRow{}, fmt.Errorf("store: %w", err)
+	}
+	row := benchRow{Writers: writers, EventsPerS: float64(n) / storeS, BaselineEventsPerS: float64(n) / baseS}
+	row.Ratio = row.EventsPerS / row.BaselineEventsPerS
+	return row, nil
+}
+
+// timeWriters runs n calls of do spread over writers goroutines (call i goes
+// to goroutine i%writers) and returns the elapsed seconds.
+func timeWriters(writers, n int, do func(w, i int) error) (float64, error) {
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	start := time.Now()
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += writers {
+				if err := do(w, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	close(errs)
+	return elapsed, <-errs
+}

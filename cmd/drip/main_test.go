@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drip-ledger/drip/api"
+)
+
+func TestHelpListsEveryCommandAndEachHasFlagsHelp(t *testing.T) {
+	var out bytes.Buffer
+	if err := dispatch(context.Background(), []string{"help"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for name := range commands() {
+		if !strings.Contains(out.String(), name) {
+			t.Errorf("help does not list %q", name)
+		}
+		if name == "help" {
+			continue
+		}
+		var errOut bytes.Buffer
+		err := dispatch(context.Background(), []string{name, "-h"}, io.Discard, &errOut)
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(errOut.String(), "Usage: drip "+name) {
+			t.Errorf("drip %s -h = %v, %q", name, err, errOut.String())
+		}
+	}
+}
+
+func TestUnknownCommandAndBadFlagsAreUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"frobnicate"}, {"serve", "--no-such-flag"}, {"bench", "append", "--writers", "0"}, {"serve", "extra"}} {
+		if err := dispatch(context.Background(), args, io.Discard, io.Discard); !errors.Is(err, errUsage) {
+			t.Errorf("drip %v = %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestServeAnswersAndStopsGracefullyWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := api.DefaultConfig()
+	cfg.Addr = "127.0.0.1:0"
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, t.TempDir(), slog.New(slog.DiscardHandler), ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve stopped before listening: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s = %v, %v", path, resp, err)
+		}
+		resp.Body.Close()
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after cancel", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after cancel")
+	}
+}

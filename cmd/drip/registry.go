@@ -1,0 +1,10 @@
+package main
+
+import "github.com/drip-ledger/drip/events"
+
+// registry is the deployment's explicit list of event types: every payload
+// the domain writes, and every upcaster for the versions it no longer writes.
+func registry() *events.Registry {
+	r := events.NewRegistry()
+	return r
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/drip-ledger/drip/api"
+	"github.com/drip-ledger/drip/events/embedded"
+	"github.com/oklog/run"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// shutdownTimeoutS bounds how long a graceful shutdown waits for requests in
+// flight; past it, connections are cut and the store is closed anyway (an
+// append cut short was not acknowledged, so nothing acknowledged is lost).
+const shutdownTimeoutS = 20
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", `
+Starts Drip's HTTP server on the embedded store in --data, with /healthz,
+/readyz (ready once the read models have caught up) and Prometheus /metrics.
+SIGINT or SIGTERM stops it gracefully: requests in flight, and their appends,
+finish first.`, stderr)
+	cfg := api.DefaultConfig()
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address, host:port")
+	dataDir := fs.String("data", "./drip-data", "data directory of the embedded store (created if missing)")
+	logJSON := fs.Bool("log-json", false, "write logs as JSON lines instead of text")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, *logJSON)
+	return serve(ctx, cfg, *dataDir, log, nil)
+}
+
+func newLogger(w io.Writer, asJSON bool) *slog.Logger {
+	if asJSON {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// serve wires the server by hand, in dependency order, and runs its actors
+// (HTTP server, projections, signal handler) until one of them stops; then
+// all stop together. ready, if not nil, receives the bound address once the
+// server is listening (tests use it).
+func serve(ctx context.Context, cfg api.Config, dataDir string, log *slog.Logger, ready chan<- string) error {
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	key, err := loadOrCreateKey(filepath.Join(dataDir, tokenKeyFile))
+	if err != nil {
+		return fmt.Errorf("token key: %w", err)
+	}
+	reg := registry()
+	raw, err := embedded.Open(dataDir, reg, embedded.Options{Logger: log})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer func() {
+		if err := raw.Close(); err != nil {
+			log.Error("closing store", "err", err)
+		}
+	}()
+	store := api.InstrumentStore(raw, metrics)
+
+	views, err := newViews(dataDir, store, log)
+	if err != nil {
+		return err
+	}
+	api.RegisterProjectionLag(metrics, store, views.status)
+
+	srv, err := api.New(cfg, api.Deps{Store: store, Projections: views.status, Metrics: metrics, Logger: log,
+		TokenKey: key.Public().(ed25519.PublicKey)})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("drip serving", "addr", ln.Addr().String(), "data", dataDir)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	var g run.Group
+	g.Add(func() error { return srv.Serve(ln) }, func(error) {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeoutS*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			log.Warn("graceful shutdown cut short", "err", err)
+		}
+	})
+	vctx, vcancel := context.WithCancel(ctx)
+	g.Add(func() error { return views.run(vctx) }, func(error) { vcancel() })
+	sigctx, sigcancel := context.WithCancel(ctx)
+	g.Add(func() error {
+		<-sigctx.Done()
+		log.Info("drip stopping")
+		return nil
+	}, func(error) { sigcancel() })
+	err = g.Run()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
