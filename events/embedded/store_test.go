@@ -160,5 +160,3 @@ func TestOptionsValidateReportsEveryProblem(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
-
