@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,7 +24,8 @@ func newServer(t *testing.T, status func() []api.ProjectionStatus) (*httptest.Se
 	store := api.InstrumentStore(events.NewMemoryStore(storetest.Registry(), nil), metrics)
 	t.Cleanup(func() { store.Close() })
 	pub, _, _ := ed25519.GenerateKey(nil)
-	srv, err := api.New(api.DefaultConfig(), api.Deps{Store: store, Projections: status, Metrics: metrics, TokenKey: pub})
+	srv, err := api.New(api.DefaultConfig(), api.Deps{Store: store, Projections: status, Metrics: metrics, TokenKey: pub,
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
