@@ -29,19 +29,29 @@ type validator interface{ Validate() error }
 // type, and whatever dst's Validate finds. Encoding/json alone stops at the
 // first problem; a clerk fixing a form needs all of them.
 func bindJSON(c echo.Context, dst any) error {
-	ct := c.Request().Header.Get(echo.HeaderContentType)
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the body as application/json")
-	}
-	body, err := io.ReadAll(c.Request().Body)
+	body, err := readBody(c)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, err.Error())
-		}
 		return err
 	}
 	return DecodeCommand(body, dst)
+}
+
+// readBody reads a JSON request body, bounded by the server's body limit.
+func readBody(c echo.Context) ([]byte, error) {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		return nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the body as application/json")
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, err.Error())
+	}
+	return body, err
+}
+
+func fieldProblem(field, reason string) events.Problem {
+	return events.Problem{Field: field, Reason: reason}
 }
 
 // DecodeCommand is bindJSON's decoding, exported for its fuzz test: body must

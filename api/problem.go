@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/events"
 	"github.com/labstack/echo/v4"
 )
@@ -28,6 +29,9 @@ type Problem struct {
 type FieldProblem struct {
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
+	// Code is the rule's stable code where the domain gave one
+	// (resident_id_checksum, birth_date_mismatch).
+	Code string `json:"code,omitempty"`
 }
 
 const problemContentType = "application/problem+json"
@@ -37,6 +41,7 @@ const problemContentType = "application/problem+json"
 func problemFor(err error) Problem {
 	var he *echo.HTTPError
 	var inv *events.InvalidError
+	var de *domain.Error
 	switch {
 	case errors.As(err, &inv):
 		p := newProblem(http.StatusUnprocessableEntity, "validation_failed", "The input has invalid fields.")
@@ -44,8 +49,17 @@ func problemFor(err error) Problem {
 			p.Code = "limit_exceeded"
 		}
 		for _, fp := range inv.Problems {
-			p.Errors = append(p.Errors, FieldProblem{Field: fp.Field, Reason: fp.Reason})
+			f := FieldProblem{Field: fp.Field, Reason: fp.Reason}
+			var de *domain.Error
+			if errors.As(fp.Cause, &de) {
+				f.Code = de.Code
+			}
+			p.Errors = append(p.Errors, f)
 		}
+		return p
+	case errors.As(err, &de):
+		p := newProblem(domainStatus(de.Code), de.Code, de.Message)
+		p.Detail = de.Message
 		return p
 	case errors.Is(err, events.ErrConcurrency):
 		return newProblem(http.StatusConflict, "concurrent_change", "Someone changed this record at the same time; read it again and retry.")
@@ -83,6 +97,21 @@ func problemForHTTP(he *echo.HTTPError) Problem {
 		p.Detail = msg
 	}
 	return p
+}
+
+// domainStatus is the HTTP status of a broken domain rule, by its code: most
+// are 422 (the request is understood but the rules refuse it); these are not.
+func domainStatus(code string) int {
+	switch code {
+	case "outside_jurisdiction", "forbidden_role":
+		return http.StatusForbidden
+	case "not_found", "household_not_found", "complaint_not_found":
+		return http.StatusNotFound
+	case "wrong_status", "household_exists", "complaint_exists", "idempotency_key_reused",
+		"objection_open", "publicity_open":
+		return http.StatusConflict
+	}
+	return http.StatusUnprocessableEntity
 }
 
 func newProblem(status int, code, title string) Problem {

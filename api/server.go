@@ -38,7 +38,11 @@ type Deps struct {
 	// TokenKey verifies bearer tokens (the public half of the deployment's
 	// token key).
 	TokenKey ed25519.PublicKey
-	// Now is the clock for token expiry; nil means time.Now.
+	// WaitFor blocks until every read model has applied position, or ctx
+	// is done; nil means reads never wait.
+	WaitFor func(ctx context.Context, position uint64) error
+	// Now is the server's clock (token expiry, commands' business time);
+	// nil means time.Now.
 	Now func() time.Time
 }
 
