@@ -52,6 +52,7 @@ type Server struct {
 	deps Deps
 	echo *echo.Echo
 	http *http.Server
+	docCache
 }
 
 // New checks its configuration and dependencies and builds the routes.
@@ -102,6 +103,16 @@ func New(cfg Config, deps Deps) (*Server, error) {
 
 // Handler returns the server's handler, for tests with httptest.
 func (s *Server) Handler() http.Handler { return s.echo }
+
+// Routes lists the routes the router serves, as "METHOD /openapi/{path}",
+// for the test that holds the OpenAPI document to them.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.echo.Routes() {
+		out = append(out, r.Method+" "+openAPIPath(r.Path))
+	}
+	return out
+}
 
 // Serve answers requests on ln until Shutdown. It returns nil after a
 // graceful Shutdown.

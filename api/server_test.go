@@ -34,6 +34,20 @@ func newServer(t *testing.T, status func() []api.ProjectionStatus) (*httptest.Se
 	return ts, store, metrics
 }
 
+func newAPIServer(t *testing.T) (*api.Server, *httptest.Server) {
+	t.Helper()
+	pub, _, _ := ed25519.GenerateKey(nil)
+	store := events.NewMemoryStore(storetest.Registry(), nil)
+	t.Cleanup(func() { store.Close() })
+	srv, err := api.New(api.DefaultConfig(), api.Deps{Store: store, TokenKey: pub, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return srv, ts
+}
+
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
 	resp, err := http.Get(url)

@@ -1,0 +1,151 @@
+package api
+
+import (
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// openAPI serves the OpenAPI 3.1 document built from the route table.
+func (s *Server) openAPI(c echo.Context) error {
+	s.docOnce.Do(func() { s.doc = buildOpenAPI(s.routeTable()) })
+	return c.JSON(http.StatusOK, s.doc)
+}
+
+type docCache struct {
+	docOnce sync.Once
+	doc     map[string]any
+}
+
+func buildOpenAPI(rs []route) map[string]any {
+	paths := map[string]any{}
+	for _, r := range rs {
+		op := map[string]any{
+			"summary":     r.summary,
+			"tags":        []string{r.tag},
+			"operationId": strings.ToLower(r.method) + strings.ReplaceAll(strings.ReplaceAll(r.path, "/", "_"), ":", ""),
+			"responses":   responses(r),
+		}
+		if !r.public {
+			op["security"] = []any{map[string]any{"bearer": []string{}}}
+			if r.roles != nil {
+				op["x-drip-roles"] = r.roles
+			}
+		}
+		var params []any
+		for _, seg := range strings.Split(r.path, "/") {
+			if name, ok := strings.CutPrefix(seg, ":"); ok {
+				params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+			}
+		}
+		if r.body != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.body), 0)}}}
+			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false,
+				"description": "Makes a retry safe: the same key returns the first answer and writes nothing.",
+				"schema":      map[string]any{"type": "string", "maxLength": 100}})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		p := openAPIPath(r.path)
+		item, _ := paths[p].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[p] = item
+		}
+		item[strings.ToLower(r.method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": "Drip", "version": "1",
+			"description": "An event-sourced ledger for poverty-alleviation funds and household status. Errors are RFC 9457 application/problem+json with a stable code."},
+		"paths": paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer",
+				"description": "A token from `drip token issue`."}},
+			"schemas": map[string]any{"Problem": schemaOf(reflect.TypeOf(Problem{}), 0)},
+		},
+	}
+}
+
+func responses(r route) map[string]any {
+	ok := map[string]any{"description": "OK"}
+	if r.response != nil {
+		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.response), 0)}}
+	}
+	status := "200"
+	if r.body != nil {
+		status = "201"
+		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(CommandResponse{}), 0)}}
+	}
+	problem := map[string]any{"description": "A problem", "content": map[string]any{
+		"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
+	return map[string]any{status: ok, "default": problem}
+}
+
+// openAPIPath turns echo's /households/:file into OpenAPI's /households/{file}.
+func openAPIPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if name, ok := strings.CutPrefix(s, ":"); ok {
+			segs[i] = "{" + name + "}"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// schemaOf describes a Go type as a JSON Schema, following encoding/json's
+// rules (json tags, omitempty, TextMarshalers as strings).
+func schemaOf(t reflect.Type, depth int) map[string]any {
+	if depth > 8 {
+		return map[string]any{}
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case reflect.PointerTo(t).Implements(textUnmarshaler):
+		return map[string]any{"type": "string"}
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), depth+1)}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), depth+1)}
+	case reflect.Struct:
+		props := map[string]any{}
+		for _, f := range reflect.VisibleFields(t) {
+			if !f.IsExported() || f.Anonymous {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			props[name] = schemaOf(f.Type, depth+1)
+		}
+		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	}
+	return map[string]any{}
+}
