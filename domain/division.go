@@ -186,6 +186,9 @@ const (
 	CodeJurisdictionCharacter = "jurisdiction_character"
 	CodeJurisdictionProvince  = "jurisdiction_province"
 	CodeJurisdictionStructure = "jurisdiction_structure"
+	// CodeJurisdictionZero: the zero Jurisdiction was marshalled (a
+	// programmer error: a field was never set).
+	CodeJurisdictionZero = "jurisdiction_zero"
 )
 
 // Jurisdiction is the area an official acts for, written as a division-code
@@ -265,7 +268,7 @@ func (j Jurisdiction) Encloses(inner Jurisdiction) bool {
 // text would read back as the nation.
 func (j Jurisdiction) MarshalText() ([]byte, error) {
 	if !j.set {
-		return nil, Errorf(CodeJurisdictionLength, "the zero jurisdiction has no text: use Nation() for the whole country")
+		return nil, Errorf(CodeJurisdictionZero, "the zero jurisdiction has no text: use Nation() for the whole country")
 	}
 	return []byte(j.prefix), nil
 }
