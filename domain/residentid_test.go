@@ -123,7 +123,7 @@ func TestResidentIDParts(t *testing.T) {
 		sex      domain.Sex
 		masked   string
 	}{
-		{"man", "11010519491231002X", "1949-12-31", domain.SexFemale, "110105********002X"},
+		{"even sequence is female, check X", "11010519491231002X", "1949-12-31", domain.SexFemale, "110105********002X"},
 		{"odd sequence is male", withCheck(t, "52052619800101001"), "1980-01-01", domain.SexMale, "520526********001" + withCheck(t, "52052619800101001")[17:]},
 		{"leap day", withCheck(t, "52052620000229998"), "2000-02-29", domain.SexFemale, "520526********998" + withCheck(t, "52052620000229998")[17:]},
 	}
