@@ -32,8 +32,10 @@ func TestReceive(t *testing.T) {
 				return r
 			}()}},
 		{name: "anonymous complaint without personal fields is received",
-			change: func(c *complaint.Receive) { c.Complainant = complaint.Complainant{Kind: complaint.ComplainantAnonymous} },
-			want:   []events.Payload{anonymous(received(t))}},
+			change: func(c *complaint.Receive) {
+				c.Complainant = complaint.Complainant{Kind: complaint.ComplainantAnonymous}
+			},
+			want: []events.Payload{anonymous(received(t))}},
 		{name: "anonymous complaint with personal fields is refused, each field named",
 			change: func(c *complaint.Receive) { c.Complainant.Kind = complaint.ComplainantAnonymous },
 			codes: []string{complaint.CodeAnonymousPersonalField, complaint.CodeAnonymousPersonalField,
