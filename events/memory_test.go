@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -39,4 +40,69 @@ func TestMemoryStoreStampsRecordedAtWithItsClock(t *testing.T) {
 	if r := got[0].RecordedAt; !r.Equal(want) || r.Location() != time.UTC {
 		t.Errorf("RecordedAt = %v; want %v (UTC, microseconds)", r, want)
 	}
+}
+
+// gapped is a MemoryStore whose global positions are 10, 20, 30, ...: the
+// shape of KurrentDB's commit positions. Running the suite on it checks the
+// suite's PositionsMayHaveGaps mode before a real backend needs it.
+type gapped struct {
+	*events.MemoryStore
+	notify *events.Notifier
+}
+
+const gap = 10
+
+func (g gapped) Append(ctx context.Context, stream string, exp events.Expected, evs ...events.Event) (events.AppendResult, error) {
+	res, err := g.MemoryStore.Append(ctx, stream, exp, evs...)
+	res.Position *= gap
+	if err == nil {
+		g.notify.Advance(res.Position)
+	}
+	return res, err
+}
+
+func (g gapped) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Event, error) {
+	evs, err := g.MemoryStore.ReadStream(ctx, stream, from, dir, limit)
+	return spread(evs), err
+}
+
+func (g gapped) ReadAll(ctx context.Context, from uint64, limit int) ([]events.Event, error) {
+	inner := from / gap
+	if from%gap != 0 {
+		inner++
+	}
+	evs, err := g.MemoryStore.ReadAll(ctx, inner, limit)
+	return spread(evs), err
+}
+
+func (g gapped) Subscribe(ctx context.Context, from uint64) (*events.Subscription, error) {
+	sub, err := g.MemoryStore.Subscribe(ctx, 0) // for its ctx and closed checks
+	if err != nil {
+		return nil, err
+	}
+	sub.Close()
+	return events.Follow(ctx, from, events.FollowSource{ReadAll: g.ReadAll, Wait: g.notify.Wait}), nil
+}
+
+func (g gapped) Head(ctx context.Context) (uint64, error) {
+	h, err := g.MemoryStore.Head(ctx)
+	return h * gap, err
+}
+
+func (g gapped) Close() error {
+	g.notify.Close()
+	return g.MemoryStore.Close()
+}
+
+func spread(evs []events.Event) []events.Event {
+	for i := range evs {
+		evs[i].Position *= gap
+	}
+	return evs
+}
+
+func TestSuiteWithPositionGaps(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, reg *events.Registry) events.Store {
+		return gapped{events.NewMemoryStore(reg, nil), events.NewNotifier(0)}
+	}, storetest.PositionsMayHaveGaps())
 }
