@@ -213,7 +213,7 @@ func TestFullLifecycle(t *testing.T) {
 	if diff := cmp.Diff([]events.ID{correction1, correction2}, s.CorrectiveEventIDs()); diff != "" {
 		t.Errorf("corrective events (-want +got):\n%s", diff)
 	}
-	if s.Appeals() != 1 || s.Notes() != 2 || s.Assignee().OfficerID != "officer-17" ||
+	if s.Appeals() != 1 || s.Notes() != 2 || s.Assignee().OfficerID != "officer-17" || !s.AssignedAt().Equal(at(2026, 3, 9, 10, 0)) ||
 		!s.AcknowledgedAt().Equal(at(2026, 3, 9, 9, 0)) || !s.AppealedAt().Equal(at(2026, 3, 20, 9, 0)) ||
 		!s.LastNotedAt().Equal(at(2026, 3, 25, 9, 0)) || !s.ClosedAt().IsZero() || s.ReplyMethod() != "" {
 		t.Errorf("state = %+v", s)
