@@ -1,6 +1,7 @@
 package complaint
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -147,8 +148,8 @@ func (c OpenAutomatically) Decide(s State, e Env) ([]events.Payload, error) {
 
 // without drops the problems of field from an *events.InvalidError.
 func without(err error, field string) error {
-	inv, ok := err.(*events.InvalidError)
-	if !ok {
+	var inv *events.InvalidError
+	if !errors.As(err, &inv) {
 		return err
 	}
 	ps := slices.DeleteFunc(slices.Clone(inv.Problems), func(p events.Problem) bool { return p.Field == field })
