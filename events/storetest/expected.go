@@ -30,10 +30,10 @@ func testExpected(t *testing.T, su *suite) {
 		{"ExactNewerVersionFails", 2, events.Exact(3), false},
 		{"ExactOneOnNoStreamFails", 0, events.Exact(1), false},
 	}
-	f := su.fresh(t)
+	parent := su.fresh(t)
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.t = t
+			f := parent.in(t)
 			stream := fmt.Sprintf("expected-%d", i)
 			f.append("other", events.Any, f.event("another stream moves the log"))
 			if tt.existing > 0 {

@@ -65,10 +65,14 @@ func testReadStream(t *testing.T, su *suite) {
 		})
 	}
 	t.Run("MissingStreamIsNotFound", func(t *testing.T) {
-		for _, dir := range []events.Direction{events.Forwards, events.Backwards} {
-			_, err := f.s.ReadStream(f.ctx, "read-missing", events.End*uint64(dir), dir, 10)
+		reads := []struct {
+			from uint64
+			dir  events.Direction
+		}{{0, events.Forwards}, {1, events.Forwards}, {events.End, events.Backwards}, {1, events.Backwards}}
+		for _, r := range reads {
+			_, err := f.s.ReadStream(f.ctx, "read-missing", r.from, r.dir, 10)
 			if !errors.Is(err, events.ErrStreamNotFound) {
-				t.Errorf("ReadStream(missing, dir %d): %v; want ErrStreamNotFound", dir, err)
+				t.Errorf("ReadStream(missing, from %d, dir %d): %v; want ErrStreamNotFound", r.from, r.dir, err)
 			}
 		}
 	})

@@ -96,7 +96,15 @@ type fixture struct {
 	s   events.Store
 	cfg config
 	ns  events.ID
-	n   atomic.Uint64
+	n   *atomic.Uint64 // shared by the fixture's copies
+}
+
+// in returns f for subtest t: the same store and event counter, with t's
+// Fatal.
+func (f *fixture) in(t *testing.T) *fixture {
+	g := *f
+	g.t = t
+	return &g
 }
 
 // fresh opens a store for t and closes it when t ends.
@@ -116,7 +124,7 @@ func (su *suite) fresh(t *testing.T) *fixture {
 	if h, err := s.Head(ctx); err != nil || h != 0 {
 		t.Fatalf("a fresh store: Head = %d, %v; want 0, nil", h, err)
 	}
-	return &fixture{t: t, ctx: ctx, s: s, cfg: su.cfg, ns: events.DeriveID(events.NilID, t.Name())}
+	return &fixture{t: t, ctx: ctx, s: s, cfg: su.cfg, ns: events.DeriveID(events.NilID, t.Name()), n: new(atomic.Uint64)}
 }
 
 // occurredAt has nanoseconds and a zone on purpose: stores keep microseconds,
