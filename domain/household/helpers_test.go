@@ -67,7 +67,7 @@ func (s scorer) Score(map[string]string) (household.Score, error) {
 		return household.Score{}, s.err
 	}
 	return household.Score{CardID: "weining-four-views", CardVersion: 1,
-		Items: []household.ItemPoints{{Item: "housing", Points: s.total / 2}, {Item: "labour", Points: s.total - s.total/2}},
+		Items:       []household.ItemPoints{{Item: "housing", Points: s.total / 2}, {Item: "labour", Points: s.total - s.total/2}},
 		TotalPoints: s.total}, nil
 }
 
@@ -136,7 +136,7 @@ func registry() *events.Registry {
 
 // timed is a payload with its business and recorded times.
 type timed struct {
-	p                    events.Payload
+	p                  events.Payload
 	occurred, recorded time.Time
 }
 

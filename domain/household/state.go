@@ -31,6 +31,7 @@ type State struct {
 	review      *Reviewed
 	enrollment  *Enrolled
 	rejection   *Rejected
+	removal     *Removed
 	support
 	exit
 	changes     []Change
