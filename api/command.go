@@ -87,6 +87,17 @@ func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exe
 	return c.JSON(status, out)
 }
 
+// command makes the handler of one command whose body has type B: it runs
+// the shared command path and hands exec the decoded body.
+func command[B any](s *Server, roles []domain.Role, exec func(ctx context.Context, c echo.Context, req domain.Request, body *B) (domain.Result, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var b B
+		return s.runCommand(c, roles, &b, func(ctx context.Context, req domain.Request) (domain.Result, error) {
+			return exec(ctx, c, req, &b)
+		})
+	}
+}
+
 // waitForPosition makes a read answer only once the read models have applied
 // the position the client passed (?position=N), bounded by readWaitMax.
 func (s *Server) waitForPosition(c echo.Context) error {

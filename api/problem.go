@@ -103,12 +103,12 @@ func problemForHTTP(he *echo.HTTPError) Problem {
 // are 422 (the request is understood but the rules refuse it); these are not.
 func domainStatus(code string) int {
 	switch code {
-	case "outside_jurisdiction", "forbidden_role":
+	case "outside_jurisdiction", "forbidden_role", "role_not_permitted":
 		return http.StatusForbidden
 	case "not_found", "household_not_found", "complaint_not_found":
 		return http.StatusNotFound
 	case "wrong_status", "household_exists", "complaint_exists", "idempotency_key_reused",
-		"objection_open", "publicity_open":
+		"objection_open", "publicity_open", "appeals_exhausted", "already_assigned":
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity

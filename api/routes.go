@@ -36,6 +36,7 @@ func (s *Server) routeTable() []route {
 			handler: echo.WrapHandler(promhttp.HandlerFor(s.deps.Metrics, promhttp.HandlerOpts{}))},
 		{method: http.MethodGet, path: "/openapi.json", summary: "This API's OpenAPI 3.1 document.", tag: "operations", public: true, handler: s.openAPI},
 	}
+	rs = append(rs, s.complaintRoutes()...)
 	return rs
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/drip-ledger/drip/domain/complaint"
 	"github.com/drip-ledger/drip/events"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -38,6 +39,8 @@ type Deps struct {
 	// TokenKey verifies bearer tokens (the public half of the deployment's
 	// token key).
 	TokenKey ed25519.PublicKey
+	// Complaints handles the 12317 desk's commands; nil leaves them out.
+	Complaints *complaint.Service
 	// WaitFor blocks until every read model has applied position, or ctx
 	// is done; nil means reads never wait.
 	WaitFor func(ctx context.Context, position uint64) error
