@@ -162,6 +162,14 @@ func (s State) Enrollment() (Enrolled, bool) {
 	return *s.enrollment, true
 }
 
+// Rejection is the latest rejection, if any.
+func (s State) Rejection() (Rejected, bool) {
+	if s.rejection == nil {
+		return Rejected{}, false
+	}
+	return *s.rejection, true
+}
+
 // Changes returns every change of status, oldest first.
 func (s State) Changes() []Change { return slices.Clone(s.changes) }
 
@@ -225,7 +233,11 @@ func (s State) applyIdentification(e entry) (State, bool) {
 		s.publicity, s.round = &pub, s.round+1
 		s.setStatus(e, map[string]Status{StageEnrollment: StatusPublicized, StageExit: StatusExitPublicized}[p.Stage])
 	case *ObjectionRaised:
-		s.objections = append(s.objections, Objection{Number: p.Number, Stage: s.publicity.Stage,
+		stage := "" // only a damaged stream has an objection without a publicity
+		if s.publicity != nil {
+			stage = s.publicity.Stage
+		}
+		s.objections = append(s.objections, Objection{Number: p.Number, Stage: stage,
 			RaisedBy: p.RaisedBy, Statement: p.Statement, RaisedAt: e.occurredAt, round: s.round})
 	case *ObjectionResolved:
 		s.objections = slices.Clone(s.objections)
