@@ -187,4 +187,12 @@ func (cl *checkpointLog) bySize(size uint64) (Checkpoint, error) {
 	return parseUnverified(msg)
 }
 
+// sizesAfter returns up to limit checkpoint sizes above after, in order.
+func (cl *checkpointLog) sizesAfter(after uint64, limit int) []uint64 {
+	cl.mu.RLock()
+	defer cl.mu.RUnlock()
+	i := sort.Search(len(cl.sizes), func(i int) bool { return cl.sizes[i] > after })
+	return append([]uint64(nil), cl.sizes[i:min(len(cl.sizes), i+limit)]...)
+}
+
 func (cl *checkpointLog) close() error { return cl.f.Close() }

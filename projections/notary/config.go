@@ -85,3 +85,6 @@ func (c Config) Validate() error {
 
 // BundleEventsMax bounds the events of one Bundle.
 const BundleEventsMax = 1000
+
+// CheckpointSizesMax bounds the sizes one CheckpointSizes call returns.
+const CheckpointSizesMax = 10_000
