@@ -26,7 +26,7 @@ func (s *Server) readyz(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r := readiness{Ready: true, Head: head, Projections: s.deps.Projections()}
+	r := readiness{Ready: true, Head: head, Projections: s.deps.Projections(c.Request().Context())}
 	if r.Projections == nil {
 		r.Projections = []ProjectionStatus{}
 	}

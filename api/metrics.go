@@ -54,7 +54,7 @@ func (m *meteredStore) Append(ctx context.Context, stream string, expected event
 
 // RegisterProjectionLag exports drip_projection_lag_events{projection} and
 // drip_projection_stopped{projection}, read from status at each scrape.
-func RegisterProjectionLag(reg prometheus.Registerer, store events.Store, status func() []ProjectionStatus) {
+func RegisterProjectionLag(reg prometheus.Registerer, store events.Store, status func(context.Context) []ProjectionStatus) {
 	reg.MustRegister(&lagCollector{store: store, status: status,
 		lag: prometheus.NewDesc("drip_projection_lag_events",
 			"Events in the log that the projection has not applied yet.", []string{"projection"}, nil),
@@ -65,7 +65,7 @@ func RegisterProjectionLag(reg prometheus.Registerer, store events.Store, status
 
 type lagCollector struct {
 	store        events.Store
-	status       func() []ProjectionStatus
+	status       func(context.Context) []ProjectionStatus
 	lag, stopped *prometheus.Desc
 }
 
@@ -80,7 +80,7 @@ func (l *lagCollector) Collect(ch chan<- prometheus.Metric) {
 	if err != nil {
 		return
 	}
-	for _, p := range l.status() {
+	for _, p := range l.status(ctx) {
 		ch <- prometheus.MustNewConstMetric(l.lag, prometheus.GaugeValue, float64(head-min(head, p.Position)), p.Name)
 		stopped := 0.0
 		if p.StoppedAt != 0 {

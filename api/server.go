@@ -32,7 +32,7 @@ type ProjectionStatus struct {
 type Deps struct {
 	Store events.Store
 	// Projections reports every read model's status; nil means none.
-	Projections func() []ProjectionStatus
+	Projections func(ctx context.Context) []ProjectionStatus
 	// Metrics is the registry /metrics serves; nil means a new one.
 	Metrics *prometheus.Registry
 	Logger  *slog.Logger
@@ -77,7 +77,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		deps.Logger = slog.Default()
 	}
 	if deps.Projections == nil {
-		deps.Projections = func() []ProjectionStatus { return nil }
+		deps.Projections = func(context.Context) []ProjectionStatus { return nil }
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now

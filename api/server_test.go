@@ -18,7 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-func newServer(t *testing.T, status func() []api.ProjectionStatus) (*httptest.Server, events.Store, *prometheus.Registry) {
+func newServer(t *testing.T, status func(context.Context) []api.ProjectionStatus) (*httptest.Server, events.Store, *prometheus.Registry) {
 	t.Helper()
 	metrics := prometheus.NewRegistry()
 	store := api.InstrumentStore(events.NewMemoryStore(storetest.Registry(), nil), metrics)
@@ -97,7 +97,7 @@ func TestHealthzAnswersOK(t *testing.T) {
 
 func TestReadyzFollowsProjectionLagAndStops(t *testing.T) {
 	var statuses []api.ProjectionStatus
-	ts, store, _ := newServer(t, func() []api.ProjectionStatus { return statuses })
+	ts, store, _ := newServer(t, func(context.Context) []api.ProjectionStatus { return statuses })
 	var last events.AppendResult
 	for range 1002 {
 		last = appendNote(t, store)

@@ -24,10 +24,12 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve": {"start the HTTP server on the embedded store", runServe},
-		"bench": {"measure the store against the disk's own baseline (drip bench append -h)", runBench},
-		"token": {"issue a signed bearer token (drip token issue -h)", runToken},
-		"help":  {"show this help, or a subcommand's (drip help serve)", nil},
+		"serve":  {"start the HTTP server on the embedded store", runServe},
+		"bench":  {"measure the store against the disk's own baseline (drip bench append -h)", runBench},
+		"token":  {"issue a signed bearer token (drip token issue -h)", runToken},
+		"keys":   {"generate the notary's checkpoint-signing key pair (drip keys generate -h)", runKeys},
+		"verify": {"check a bundle, a consistency proof or a whole store against the verifier key", runVerify},
+		"help":   {"show this help, or a subcommand's (drip help serve)", nil},
 	}
 }
 

@@ -1,10 +1,16 @@
 package main
 
-import "github.com/drip-ledger/drip/events"
+import (
+	"github.com/drip-ledger/drip/domain/complaint"
+	"github.com/drip-ledger/drip/domain/household"
+	"github.com/drip-ledger/drip/events"
+)
 
 // registry is the deployment's explicit list of event types: every payload
 // the domain writes, and every upcaster for the versions it no longer writes.
 func registry() *events.Registry {
 	r := events.NewRegistry()
+	household.Register(r)
+	complaint.Register(r)
 	return r
 }

@@ -71,14 +71,18 @@ func serve(ctx context.Context, cfg api.Config, dataDir string, log *slog.Logger
 	}()
 	store := api.InstrumentStore(raw, metrics)
 
-	views, err := newViews(dataDir, store, log)
+	views, err := newViews(store, reg, log)
 	if err != nil {
 		return err
 	}
 	api.RegisterProjectionLag(metrics, store, views.status)
-
-	srv, err := api.New(cfg, api.Deps{Store: store, Projections: views.status, Metrics: metrics, Logger: log,
-		TokenKey: key.Public().(ed25519.PublicKey)})
+	deps, err := services(store, reg)
+	if err != nil {
+		return err
+	}
+	deps.Projections, deps.WaitFor, deps.Metrics, deps.Logger = views.status, views.waitFor, metrics, log
+	deps.TokenKey = key.Public().(ed25519.PublicKey)
+	srv, err := api.New(cfg, deps)
 	if err != nil {
 		return err
 	}

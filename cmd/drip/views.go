@@ -4,20 +4,61 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/ThreeDotsLabs/watermill"
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/projections"
+	"github.com/drip-ledger/drip/projections/complaints"
+	"github.com/drip-ledger/drip/projections/households"
 )
 
-// views runs the read models.
-type views struct{}
-
-func newViews(dataDir string, store events.Store, log *slog.Logger) (*views, error) {
-	return &views{}, nil
+// views are the read models and the runner that feeds them.
+type views struct {
+	runner     *projections.Runner
+	households *households.View
+	complaints *complaints.View
+	log        *slog.Logger
 }
 
-func (v *views) status() []api.ProjectionStatus { return nil }
+// newViews builds the read models. They are held in memory, so their
+// checkpoints are too: each start replays the log into them (readyz says
+// when they have caught up).
+func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*views, error) {
+	hv, err := households.New(reg)
+	if err != nil {
+		return nil, err
+	}
+	cv, err := complaints.New(reg)
+	if err != nil {
+		return nil, err
+	}
+	r, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{},
+		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})}, hv, cv)
+	if err != nil {
+		return nil, err
+	}
+	return &views{runner: r, households: hv, complaints: cv, log: log}, nil
+}
 
-func (v *views) run(ctx context.Context) error {
-	<-ctx.Done()
-	return ctx.Err()
+// status adapts the runner's status for the API's readiness and metrics.
+func (v *views) status(ctx context.Context) []api.ProjectionStatus {
+	st, err := v.runner.Status(ctx)
+	if err != nil {
+		v.log.Warn("projection status", "err", err)
+		return nil
+	}
+	out := make([]api.ProjectionStatus, len(st))
+	for i, s := range st {
+		out[i] = api.ProjectionStatus{Name: s.Name, Position: s.Position}
+		if s.Stopped != nil {
+			out[i].StoppedAt, out[i].Err = s.Stopped.Position, s.Stopped.Reason
+		}
+	}
+	return out
+}
+
+func (v *views) run(ctx context.Context) error { return v.runner.Run(ctx) }
+
+func (v *views) waitFor(ctx context.Context, position uint64) error {
+	return v.runner.WaitFor(ctx, position)
 }

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"crypto/rand"
+
+	"github.com/drip-ledger/drip/api"
+	"github.com/drip-ledger/drip/domain"
+	"github.com/drip-ledger/drip/domain/complaint"
+	"github.com/drip-ledger/drip/events"
+)
+
+// services builds the domain's command services over the store; the caller
+// adds the read side and the server's own collaborators.
+func services(store events.Store, reg *events.Registry) (api.Deps, error) {
+	x, err := domain.NewExecutor(store, reg, func() (events.ID, error) { return events.NewID(rand.Reader) })
+	if err != nil {
+		return api.Deps{}, err
+	}
+	complaints, err := complaint.NewService(x, complaint.Rules{})
+	if err != nil {
+		return api.Deps{}, err
+	}
+	return api.Deps{Store: store, Complaints: complaints}, nil
+}
