@@ -113,7 +113,9 @@ func loadVerified(path string, verifier note.Verifier) ([]Checkpoint, error) {
 		return nil
 	})
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		// No checkpoint file is not "nothing to check": it is the wrong
+		// directory, or the checkpoints are gone.
+		return nil, fmt.Errorf("notary: no checkpoints to verify against: %w", err)
 	}
 	if errors.Is(err, errDamaged) {
 		return nil, &VerifyError{File: path, Reason: err.Error(), Err: err}
