@@ -91,6 +91,7 @@ func openIndex(path string, cacheBytes int64, log *slog.Logger) (*pebble.DB, err
 		Cache:        cache,
 		Logger:       pebbleLogger{log},
 		MemTableSize: 32 << 20,
+		DisableWAL:   true,
 	}
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)

@@ -9,28 +9,45 @@ import (
 // runIndexer is stage 3 of the write pipeline (writer.go): it indexes each
 // synced group in one batch, makes it readable, and acknowledges its appends.
 func (s *Store) runIndexer() {
-	b := s.db.NewBatch()
-	defer b.Close()
-	var key, val []byte
+	ix := s.newIndexer()
+	defer ix.b.Close()
 	for g := range s.indexCh {
-		if len(g.ents) > 0 {
-			if err := s.failed.Load(); err != nil {
-				ackFailed(g, *err)
-			} else if err := s.index(b, g, &key, &val); err != nil {
-				err = fmt.Errorf("embedded: index group ending at %d: %w", g.ents[len(g.ents)-1].loc.pos, err)
-				s.fail(err)
-				ackFailed(g, err)
-			} else {
-				last := g.ents[len(g.ents)-1].loc.pos
-				s.head.Store(last)
-				s.notify.Advance(last)
-			}
-		}
-		for _, r := range g.reqs {
-			r.done <- struct{}{}
-		}
-		s.retired <- g
+		ix.group(g)
 	}
+}
+
+// indexer holds the reusable batch and key buffers of stage 4.
+type indexer struct {
+	s        *Store
+	b        *pebble.Batch
+	key, val []byte
+}
+
+func (s *Store) newIndexer() *indexer { return &indexer{s: s, b: s.db.NewBatch()} }
+
+// group indexes g, makes it readable and acknowledges its appends.
+func (ix *indexer) group(g *group) {
+	s := ix.s
+	if len(g.ents) > 0 {
+		if g.err != nil {
+			ackFailed(g, g.err)
+		} else if err := s.failed.Load(); err != nil {
+			ackFailed(g, *err)
+		} else if err := s.index(ix.b, g, &ix.key, &ix.val); err != nil {
+			err = fmt.Errorf("embedded: index group ending at %d: %w", g.ents[len(g.ents)-1].loc.pos, err)
+			s.fail(err)
+			ackFailed(g, err)
+		} else {
+			last := g.ents[len(g.ents)-1].loc.pos
+			s.head.Store(last)
+			s.notify.Advance(last)
+		}
+	}
+	s.indexedSeq.Store(g.seq)
+	for _, r := range g.reqs {
+		r.done <- struct{}{}
+	}
+	s.retired <- g
 }
 
 // ackFailed turns the group's accepted appends into failures: their bytes

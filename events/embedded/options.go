@@ -43,7 +43,7 @@ const (
 	GroupBytesMaxDefault   = 4 << 20
 	GroupAppendsMaxDefault = 1024
 	StreamCacheLenDefault  = 100_000
-	IndexCacheBytesDefault = 32 << 20
+	IndexCacheBytesDefault = 256 << 20
 )
 
 // withDefaults returns o with every zero field set to its default.

@@ -26,6 +26,8 @@ type Store struct {
 	segs   *segments
 	notify *events.Notifier
 	head   atomic.Uint64 // the last indexed, hence readable, position
+	// indexedSeq is the last group whose index batch is applied.
+	indexedSeq atomic.Uint64
 
 	// mu is held shared by every call in flight and exclusively by Close,
 	// so Close waits for them and later calls see closed.
@@ -34,9 +36,11 @@ type Store struct {
 	failed atomic.Pointer[error] // why the store stopped writing, if it did
 
 	queue       chan *request
+	syncCh      chan *group
 	indexCh     chan *group
 	retired     chan *group
 	writerDone  chan struct{}
+	syncerDone  chan struct{}
 	indexerDone chan struct{}
 	reqs        sync.Pool
 }
@@ -85,15 +89,20 @@ func Open(dir string, reg *events.Registry, opts Options) (*Store, error) {
 func (s *Store) start(w *writer) {
 	s.notify = events.NewNotifier(s.head.Load())
 	s.queue = make(chan *request, s.opts.QueueLen)
+	s.syncCh = make(chan *group) // unbuffered: a group grows until the syncer takes it
 	s.indexCh = make(chan *group, groupsMax)
 	s.retired = make(chan *group, groupsMax)
-	s.writerDone, s.indexerDone = make(chan struct{}), make(chan struct{})
+	s.writerDone, s.syncerDone, s.indexerDone = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	s.reqs.New = func() any { return &request{done: make(chan struct{}, 1)} }
 	w.s = s
 	w.lookupFn = w.lookup
 	go func() {
 		defer close(s.writerDone)
 		w.run()
+	}()
+	go func() {
+		defer close(s.syncerDone)
+		s.runSyncer()
 	}()
 	go func() {
 		defer close(s.indexerDone)
@@ -140,12 +149,33 @@ func (s *Store) enqueue(ctx context.Context, r *request) error {
 	if err := s.failed.Load(); err != nil {
 		return *err
 	}
+	if err := s.precheck(r); err != nil {
+		return err
+	}
 	select {
 	case s.queue <- r:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// precheck is stage 1's index look-up of r's IDs (see writer.go): it spares
+// the sequencer a look-up per event when, as almost always, none is stored.
+func (s *Store) precheck(r *request) error {
+	r.seenSeq, r.maybeRetry = s.indexedSeq.Load(), false
+	for i := range r.evs {
+		r.key = idKey(r.key[:0], r.evs[i].ID)
+		_, found, err := getLoc(s.db, r.key)
+		if err != nil {
+			return err
+		}
+		if found {
+			r.maybeRetry = true
+			return nil
+		}
+	}
+	return nil
 }
 
 // fail records the first error that stops the store from writing.
@@ -193,6 +223,7 @@ func (s *Store) Close() error {
 	close(s.queue)
 	s.mu.Unlock()
 	<-s.writerDone
+	<-s.syncerDone
 	<-s.indexerDone
 	s.notify.Close()
 	// A flush makes the next Open start from here instead of re-indexing

@@ -9,28 +9,38 @@ import (
 	"github.com/drip-ledger/drip/events"
 )
 
-// The write path is a pipeline of three stages, so that the CPU work of one
-// stage overlaps the waiting of another:
+// The write path is a pipeline of four stages, so that the CPU work of one
+// overlaps the waiting of another:
 //
-//  1. the caller's goroutine validates the append (Registry.CheckAppend) and
-//     encodes its records, everything but position, version and time;
-//  2. the writer goroutine takes as many queued appends as are waiting (up
-//     to GroupAppendsMax and GroupBytesMax), checks each in order (idempotent
-//     retry, then expected version, counting the appends before it in the
-//     group), patches positions and versions, and writes the group with ONE
-//     write and ONE fdatasync;
-//  3. the indexer goroutine applies the group's index entries in one Pebble
-//     batch (no sync: the log is the truth), advances the head and wakes
+//  1. the caller's goroutine validates the append (Registry.CheckAppend),
+//     encodes its records (everything but position, version and time) and
+//     looks its event IDs up in the index, noting how far the index was
+//     (indexedSeq) when it looked;
+//  2. the sequencer goroutine (writer.run) checks each append in arrival
+//     order: idempotent retry (events.CheckRetry; only when stage 1 or the
+//     writer's own recent IDs suggest one), then the expected version,
+//     counting the appends before it; it patches positions and versions into
+//     the records and adds them to the open group. The group grows for as
+//     long as the syncer is busy (up to GroupAppendsMax and GroupBytesMax);
+//  3. the syncer goroutine writes each group with ONE write and ONE
+//     fdatasync;
+//  4. the indexer goroutine applies the group's index entries in one Pebble
+//     batch (no sync: the log is the truth), advances the head, wakes
 //     subscribers, then acknowledges every append of the group.
 //
 // So an append is acknowledged only after its bytes are synced and after it is
 // readable through the index (read your writes), and the index never points
-// past synced log data. While the indexer works on group n the writer is
-// already syncing group n+1.
+// past synced log data. A failed write or sync stops the store: appends after
+// it fail, because the kernel may have dropped the dirty pages (fsyncgate).
 
-// groupsMax bounds the groups in flight between the writer and the indexer:
-// one being built, the rest written and waiting for the index.
+// groupsMax bounds the groups in flight: one open in the sequencer, the rest
+// waiting for or in the syncer and the indexer.
 const groupsMax = 4
+
+// recentIDsMax is how many IDs of already-indexed groups the sequencer keeps
+// on top of those not yet indexed, so that stage 1's index look-up stays
+// valid for the appends queued behind a few groups.
+const recentIDsMax = 1 << 16
 
 // request is one Append on its way through the pipeline.
 type request struct {
@@ -38,10 +48,15 @@ type request struct {
 	expected events.Expected
 	evs      []events.Event
 	enc      []byte // the records, from encodeRecords
-	accepted bool   // written by this group (not refused, not a retry)
-	res      events.AppendResult
-	err      error
-	done     chan struct{} // receives once, when res and err are final
+	key      []byte // scratch for index keys
+	// seenSeq is the last indexed group when stage 1 looked the IDs up;
+	// maybeRetry says it found one of them.
+	seenSeq    uint64
+	maybeRetry bool
+	accepted   bool // written by its group (not refused, not a retry)
+	res        events.AppendResult
+	err        error
+	done       chan struct{} // receives once, when res and err are final
 }
 
 // entry is one written event, for the index.
@@ -58,137 +73,105 @@ type group struct {
 	reqs []*request
 	buf  []byte
 	ents []entry
-	seg  uint64 // the segment the group was written to
-	end  int64  // the segment's size after the group
-}
-
-// verEntry is a stream's version as the writer last set it, and in which
-// group, so the cache can tell entries the index already has.
-type verEntry struct {
-	version uint64
-	seq     uint64
-}
-
-// recentEntry is an event ID written (or being written) but maybe not yet
-// indexed: the writer must find it without the index.
-type recentEntry struct {
-	seq     uint64
-	loc     loc
-	version uint64
-	req     *request // valid while seq is the group being built
-	i       int
-}
-
-// writer is the state the writer goroutine owns: nothing else touches it.
-type writer struct {
-	s        *Store
-	f        *os.File // the last segment
-	fd       int
-	segFirst uint64
-	size     int64 // of the last segment
-	nextPos  uint64
-	nextSeq  uint64
-	indexed  uint64 // the last group seq the indexer has finished
-	versions map[string]verEntry
-	recent   map[events.ID]recentEntry
-	free     []*group
-	groups   int // allocated so far, up to groupsMax
-	carry    *request
-	building *group
-	err      error // sticky: after a failed write or sync nothing more is written
-	lookupFn events.Lookup
-	scratch  []byte
+	f    *os.File // the segment the group goes to
+	fd   int
+	at   int64 // offset of buf in f
+	seg  uint64
+	end  int64 // the segment's size after the group
+	err  error // the write or sync failed
 }
 
 func (w *writer) run() {
-	defer close(w.s.indexCh)
+	defer close(w.s.syncCh)
+	var g *group
 	for {
-		r := w.carry
-		w.carry = nil
-		if r == nil {
-			var ok bool
-			if r, ok = <-w.s.queue; !ok {
-				return
+		if g == nil {
+			r := w.carry
+			w.carry = nil
+			if r == nil {
+				var ok bool
+				if r, ok = <-w.s.queue; !ok {
+					return
+				}
 			}
-		}
-		g := w.group()
-		w.build(g, r)
-		w.commit(g)
-	}
-}
-
-// group returns an empty group, waiting for the indexer to retire one when
-// groupsMax are in flight. Retired groups' IDs leave the recent map: the
-// index has them now.
-func (w *writer) group() *group {
-	for {
-		select {
-		case g := <-w.s.retired:
-			w.retire(g)
+			g = w.open()
+			w.place(g, r)
 			continue
-		default:
 		}
-		break
-	}
-	if len(w.free) == 0 {
-		if w.groups < groupsMax {
-			w.groups++
-			return &group{}
+		if w.carry != nil || len(g.reqs) >= w.s.opts.GroupAppendsMax || len(g.buf) >= w.s.opts.GroupBytesMax {
+			w.s.syncCh <- w.close(g)
+			w.sent(g)
+			g = nil
+			continue
 		}
-		w.retire(<-w.s.retired)
-	}
-	g := w.free[len(w.free)-1]
-	w.free = w.free[:len(w.free)-1]
-	return g
-}
-
-func (w *writer) retire(g *group) {
-	for _, e := range g.ents {
-		if r, ok := w.recent[e.id]; ok && r.seq == g.seq {
-			delete(w.recent, e.id)
-		}
-	}
-	w.indexed = g.seq
-	clear(g.reqs)
-	g.reqs, g.buf, g.ents = g.reqs[:0], g.buf[:0], g.ents[:0]
-	w.free = append(w.free, g)
-}
-
-// build fills g with first and whatever else is queued, up to the limits;
-// an append that would not fit waits in w.carry for the next group.
-func (w *writer) build(g *group, first *request) {
-	w.nextSeq++
-	g.seq = w.nextSeq
-	w.building = g
-	at := events.RecordedTime(w.s.opts.Now()).UnixMicro()
-	w.place(g, first, at)
-	for len(g.reqs) < w.s.opts.GroupAppendsMax && len(g.buf) < w.s.opts.GroupBytesMax {
 		select {
 		case r, ok := <-w.s.queue:
 			if !ok {
+				w.s.syncCh <- w.close(g)
+				w.sent(g)
 				return
 			}
-			if !w.fits(g, r) {
+			if w.fits(g, r) {
+				w.place(g, r)
+			} else {
 				w.carry = r
-				return
 			}
-			w.place(g, r, at)
-			continue
-		default:
+		case w.s.syncCh <- w.close(g):
+			w.sent(g)
+			g = nil
 		}
-		return
 	}
 }
+
+// open starts a group: an empty one, once the indexer has retired one if
+// groupsMax are in flight.
+func (w *writer) open() *group {
+	for drained := false; !drained; {
+		select {
+		case g := <-w.s.retired:
+			w.retire(g)
+		default:
+			drained = true
+		}
+	}
+	var g *group
+	switch {
+	case len(w.free) > 0:
+		g = w.free[len(w.free)-1]
+		w.free = w.free[:len(w.free)-1]
+	case w.groups < groupsMax:
+		w.groups++
+		g = &group{}
+	default:
+		w.retire(<-w.s.retired)
+		return w.open()
+	}
+	w.nextSeq++
+	g.seq = w.nextSeq
+	w.atUS = events.RecordedTime(w.s.opts.Now()).UnixMicro()
+	g.f, g.fd, g.seg, g.at, g.err = w.f, w.fd, w.segFirst, w.size, nil
+	return g
+}
+
+// close records where g ends; it is evaluated each time the sequencer offers
+// g to the syncer, so it must be cheap and idempotent.
+func (w *writer) close(g *group) *group {
+	g.end = g.at + int64(len(g.buf))
+	return g
+}
+
+// sent notes that g has gone to the syncer: the next group follows it.
+func (w *writer) sent(g *group) { w.size = g.end }
 
 // fits reports whether r can join g: a group is one write to one segment.
 func (w *writer) fits(g *group, r *request) bool {
 	n := int64(len(g.buf) + len(r.enc))
-	return n <= int64(w.s.opts.GroupBytesMax) && w.size+n <= w.s.opts.SegmentBytes
+	return n <= int64(w.s.opts.GroupBytesMax) && g.at+n <= w.s.opts.SegmentBytes
 }
 
-// place checks r against the log and the appends before it in g, and if it
-// is accepted, adds its records to g.
-func (w *writer) place(g *group, r *request, atUS int64) {
+// place checks r against the log and the appends before it, and if it is
+// accepted, adds its records to g.
+func (w *writer) place(g *group, r *request) {
 	g.reqs = append(g.reqs, r)
 	if f := w.s.failed.Load(); w.err == nil && f != nil {
 		w.err = *f
@@ -197,10 +180,12 @@ func (w *writer) place(g *group, r *request, atUS int64) {
 		r.err = w.err
 		return
 	}
-	res, retry, err := events.CheckRetry(r.stream, r.expected, r.evs, w.lookupFn)
-	if err != nil || retry {
-		r.res, r.err = res, err
-		return
+	if !w.fresh(r) {
+		res, retry, err := events.CheckRetry(r.stream, r.expected, r.evs, w.lookupFn)
+		if err != nil || retry {
+			r.res, r.err = res, err
+			return
+		}
 	}
 	cur, err := w.version(r.stream)
 	if err == nil {
@@ -210,21 +195,21 @@ func (w *writer) place(g *group, r *request, atUS int64) {
 		r.err = err
 		return
 	}
-	if len(g.buf) == 0 && w.size > 0 && w.size+int64(len(r.enc)) > w.s.opts.SegmentBytes {
-		if err := w.roll(); err != nil {
+	if len(g.buf) == 0 && g.at > 0 && g.at+int64(len(r.enc)) > w.s.opts.SegmentBytes {
+		if err := w.roll(g); err != nil {
 			w.err, r.err = err, err
+			w.s.fail(err)
 			return
 		}
 	}
-	base := len(g.buf)
+	off := len(g.buf)
 	g.buf = append(g.buf, r.enc...)
-	off := base
 	for i := range r.evs {
 		ver := cur + uint64(i) + 1
-		l := loc{pos: w.nextPos, seg: w.segFirst, off: w.size + int64(off)}
-		off += patchRecord(g.buf[off:], l.pos, ver, atUS)
+		l := loc{pos: w.nextPos, seg: g.seg, off: g.at + int64(off)}
+		w.remember(r.evs[i].ID, recentEntry{seq: g.seq, loc: l, g: g, off: off})
+		off += patchRecord(g.buf[off:], l.pos, ver, w.atUS)
 		g.ents = append(g.ents, entry{id: r.evs[i].ID, stream: r.stream, version: ver, loc: l})
-		w.recent[r.evs[i].ID] = recentEntry{seq: g.seq, loc: l, version: ver, req: r, i: i}
 		w.nextPos++
 	}
 	ver := cur + uint64(len(r.evs))
@@ -233,48 +218,42 @@ func (w *writer) place(g *group, r *request, atUS int64) {
 	r.res = events.AppendResult{Version: ver, Position: w.nextPos - 1}
 }
 
-// commit writes and syncs g, then hands it to the indexer.
-func (w *writer) commit(g *group) {
-	if len(g.buf) > 0 && w.err == nil {
-		err := w.write(g.buf)
-		if err != nil {
-			w.err = err
-			w.s.fail(err)
-			for _, r := range g.reqs {
-				if r.accepted {
-					r.accepted, r.err = false, err
-				}
-			}
-			g.ents = g.ents[:0]
-		} else {
-			w.size += int64(len(g.buf))
-		}
-	}
-	g.seg, g.end = w.segFirst, w.size
-	w.building = nil
-	w.s.indexCh <- g
-}
-
-// write is the one write and the one fdatasync of a group. A failed sync is
-// not retried: the kernel may have dropped the dirty pages (fsyncgate), so
-// the store stops writing and reports the error.
-func (w *writer) write(buf []byte) error {
-	if _, err := w.f.WriteAt(buf, w.size); err != nil {
-		return fmt.Errorf("embedded: write %s: %w", w.f.Name(), err)
-	}
-	if err := unix.Fdatasync(w.fd); err != nil {
-		return fmt.Errorf("embedded: fdatasync %s: %w", w.f.Name(), err)
-	}
-	return nil
-}
-
-// roll starts a new segment named by the next position.
-func (w *writer) roll() error {
+// roll starts a new segment, named by the next position, for g.
+func (w *writer) roll(g *group) error {
 	f, err := createSegment(w.s.segs.dir, w.nextPos)
 	if err != nil {
 		return err
 	}
 	w.s.segs.add(w.nextPos, f)
 	w.f, w.fd, w.segFirst, w.size = f, int(f.Fd()), w.nextPos, 0
+	g.f, g.fd, g.seg, g.at = w.f, w.fd, w.segFirst, 0
+	return nil
+}
+
+// runSyncer is stage 3: one write and one fdatasync per group.
+func (s *Store) runSyncer() {
+	defer close(s.indexCh)
+	var failed error
+	for g := range s.syncCh {
+		if len(g.buf) > 0 && failed == nil {
+			failed = syncGroup(g)
+			if failed != nil {
+				s.fail(failed)
+			}
+		}
+		if failed != nil {
+			g.err = failed
+		}
+		s.indexCh <- g
+	}
+}
+
+func syncGroup(g *group) error {
+	if _, err := g.f.WriteAt(g.buf, g.at); err != nil {
+		return fmt.Errorf("embedded: write %s: %w", g.f.Name(), err)
+	}
+	if err := unix.Fdatasync(g.fd); err != nil {
+		return fmt.Errorf("embedded: fdatasync %s: %w", g.f.Name(), err)
+	}
 	return nil
 }
