@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/drip-ledger/drip/domain/access"
 	"github.com/drip-ledger/drip/domain/complaint"
 	"github.com/drip-ledger/drip/domain/household"
 	"github.com/drip-ledger/drip/events"
@@ -12,5 +13,6 @@ func registry() *events.Registry {
 	r := events.NewRegistry()
 	household.Register(r)
 	complaint.Register(r)
+	access.Register(r)
 	return r
 }
