@@ -180,3 +180,5 @@ func roundTrip(t testing.TB, b *notary.Bundle) *notary.Bundle {
 	}
 	return &out
 }
+
+func registryForBench() *events.Registry { return storetest.Registry() }
