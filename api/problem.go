@@ -105,10 +105,14 @@ func domainStatus(code string) int {
 	switch code {
 	case "outside_jurisdiction", "forbidden_role", "role_not_permitted":
 		return http.StatusForbidden
-	case "not_found", "household_not_found", "complaint_not_found":
+	case "not_found", "household_not_found", "household_unknown", "complaint_not_found", "objection_unknown":
 		return http.StatusNotFound
 	case "wrong_status", "household_exists", "complaint_exists", "idempotency_key_reused",
-		"objection_open", "publicity_open", "appeals_exhausted", "already_assigned":
+		"objection_open", "publicity_open", "appeals_exhausted", "already_assigned",
+		// A step of a procedure is missing, or the record already has it:
+		// the request may succeed once the household's state changes.
+		"assessment_missing", "appraisal_missing", "review_missing", "exit_verification_missing",
+		"exit_agreement_missing", "cadre_already_assigned", "measure_exists", "objection_resolved":
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity

@@ -10,7 +10,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/complaint"
+	"github.com/drip-ledger/drip/domain/household"
+	"github.com/drip-ledger/drip/domain/scorecard"
 	"github.com/drip-ledger/drip/events"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -41,6 +44,17 @@ type Deps struct {
 	TokenKey ed25519.PublicKey
 	// Complaints handles the 12317 desk's commands; nil leaves them out.
 	Complaints *complaint.Service
+	// Households handles the household file's commands; nil leaves them out.
+	Households *household.Service
+	// Scorecards are the cards assessments are scored with, resolved by the
+	// server (never sent by the caller); nil means the cards built into Drip.
+	Scorecards *scorecard.Catalog
+	// PovertyLines are the yearly lines enrollment and monitoring compare
+	// with; empty means domain.DefaultPovertyLines.
+	PovertyLines domain.PovertyLines
+	// CadreLoads counts a cadre's households for the "4321" rule; nil means
+	// every cadre helps none yet.
+	CadreLoads CadreLoads
 	// WaitFor blocks until every read model has applied position, or ctx
 	// is done; nil means reads never wait.
 	WaitFor func(ctx context.Context, position uint64) error
@@ -70,8 +84,17 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if len(deps.TokenKey) != ed25519.PublicKeySize {
 		errs = append(errs, errors.New("api: Deps.TokenKey is not an Ed25519 public key"))
 	}
+	if err := deps.PovertyLines.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("api: Deps.PovertyLines: %w", err))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if len(deps.PovertyLines) == 0 {
+		deps.PovertyLines = domain.DefaultPovertyLines()
+	}
+	if deps.Scorecards == nil && deps.Households != nil {
+		deps.Scorecards = scorecard.Builtin()
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
