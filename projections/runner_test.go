@@ -269,6 +269,51 @@ func TestRunnerStopsAProjectionAtTheEventItCannotApply(t *testing.T) {
 	}
 }
 
+// failingSave fails every Save of one name at one position while it is set.
+type failingSave struct {
+	projections.MemoryCheckpoints
+	mu   sync.Mutex
+	name string
+	pos  uint64
+}
+
+func (f *failingSave) Save(ctx context.Context, name string, pos uint64) error {
+	f.mu.Lock()
+	fail := name == f.name && pos == f.pos
+	f.mu.Unlock()
+	if fail {
+		return errors.New("disk full")
+	}
+	return f.MemoryCheckpoints.Save(ctx, name, pos)
+}
+
+func TestRunnerStopsAProjectionWhoseCheckpointCannotBeSaved(t *testing.T) {
+	f := newFixture(t)
+	cps := &failingSave{name: "a", pos: 5}
+	f.cps = cps
+	a, b := newTotals("a"), newTotals("b")
+	appendNoted(t, f.store, 10)
+	r := f.start(t, a, b)
+	waitFor(t, r, 10)
+	st := status(t, r, "a")
+	if st.State != projections.StateStopped || st.Position != 5 || st.Stopped == nil ||
+		st.Stopped.Position != 6 || !strings.Contains(st.Stopped.Reason, "disk full") {
+		t.Fatalf("status of a = %+v (stopped %+v), want stopped at 5 before 6 for the disk", st, st.Stopped)
+	}
+	cps.mu.Lock()
+	cps.name = ""
+	cps.mu.Unlock()
+	if err := r.Resume(context.Background(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, r, 10, "a")
+	// Position 5 comes back (its checkpoint was lost) but is not applied
+	// again.
+	if _, applied := a.snapshot(); !slices.Equal(applied, seq(1, 10)) {
+		t.Errorf("a applied %v, want 1..10 once each", applied)
+	}
+}
+
 func TestRunnerResumesFromTheDurableCheckpointAfterARestart(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir()
