@@ -53,31 +53,31 @@ func newOffice(t *testing.T, opts ...func(*api.Deps)) (*desk, *api.Server) {
 	return d, srv
 }
 
-// cst is China Standard Time, the zone the programme's dates are in.
-var cst = time.FixedZone("CST", 8*3600)
+// chinaTime is China Standard Time, the zone the programme's dates are in.
+var chinaTime = time.FixedZone("CST", 8*3600)
 
 // lifeStart is when a household's life begins in these tests: the 2014
 // survey season in Weining.
-var lifeStart = time.Date(2014, 4, 1, 9, 0, 0, 0, cst)
+var lifeStart = time.Date(2014, 4, 1, 9, 0, 0, 0, chinaTime)
 
 const (
-	village = "520526104201"
-	file    = village + "-0007"
-	county  = "520526"
+	storyVillage = "520526104201"
+	storyFile    = storyVillage + "-0007"
+	storyCounty  = "520526"
 )
 
 // The officials of the story, each with the narrowest jurisdiction the role
 // has.
-func (d *desk) enumerator() string { return d.token("enum.wang", domain.RoleEnumerator, village) }
-func (d *desk) villager() string   { return d.token("village.li", domain.RoleVillage, village) }
+func (d *desk) enumerator() string { return d.token("enum.wang", domain.RoleEnumerator, storyVillage) }
+func (d *desk) villager() string   { return d.token("village.li", domain.RoleVillage, storyVillage) }
 func (d *desk) township() string   { return d.token("town.zhao", domain.RoleTownship, "520526104") }
-func (d *desk) countyPAO() string  { return d.token("pao.chen", domain.RoleCountyPAO, county) }
+func (d *desk) countyPAO() string  { return d.token("pao.chen", domain.RoleCountyPAO, storyCounty) }
 
-// rid makes a valid resident ID of Weining from a birth date (YYYYMMDD) and
+// residentID makes a valid resident ID of Weining from a birth date (YYYYMMDD) and
 // a sequence (odd: male).
-func rid(t *testing.T, birth, seq string) string {
+func residentID(t *testing.T, birth, seq string) string {
 	t.Helper()
-	first := county + birth + seq
+	first := storyCounty + birth + seq
 	c, err := domain.ResidentIDCheck(first)
 	if err != nil {
 		t.Fatal(err)
@@ -85,25 +85,25 @@ func rid(t *testing.T, birth, seq string) string {
 	return first + string(c)
 }
 
-func member(name, id, birth, relation, sex string) map[string]any {
+func memberBody(name, id, birth, relation, sex string) map[string]any {
 	return map[string]any{"name": name, "residentId": id, "birthDate": birth, "relation": relation, "sex": sex,
 		"education": "primary", "health": "healthy", "labourAbility": "full", "schooling": "not_in_school"}
 }
 
-func registration(t *testing.T) map[string]any {
+func registrationBody(t *testing.T) map[string]any {
 	return map[string]any{
-		"fileNumber": file, "village": village,
-		"head": member("Zhang San", rid(t, "19700302", "011"), "1970-03-02", "head", "male"),
+		"fileNumber": storyFile, "village": storyVillage,
+		"head": memberBody("Zhang San", residentID(t, "19700302", "011"), "1970-03-02", "head", "male"),
 		"members": []any{
-			member("Li Si", rid(t, "19720815", "022"), "1972-08-15", "spouse", "female"),
-			member("Zhang Xiao", rid(t, "20040610", "031"), "2004-06-10", "child", "male"),
+			memberBody("Li Si", residentID(t, "19720815", "022"), "1972-08-15", "spouse", "female"),
+			memberBody("Zhang Xiao", residentID(t, "20040610", "031"), "2004-06-10", "child", "male"),
 		},
 		"account": map[string]any{"number": "6214123412341234", "bank": "Weining Rural Credit Cooperative", "holderName": "Zhang San"},
 	}
 }
 
-// poorAnswers score 41 on the Weining card; richAnswers score 100.
-func poorAnswers() map[string]string {
+// poorWeiningAnswers score 41 on the Weining card; richWeiningAnswers score 100.
+func poorWeiningAnswers() map[string]string {
 	return map[string]string{
 		"housing_condition": "dangerous_level_1_or_none", "housing_area_per_person_m2": "8", "road": "unhardened",
 		"drinking_water": "cellar_or_spring", "electricity": "grid_standard_price", "production_machinery": "no",
@@ -114,7 +114,7 @@ func poorAnswers() map[string]string {
 	}
 }
 
-func richAnswers() map[string]string {
+func richWeiningAnswers() map[string]string {
 	return map[string]string{
 		"housing_condition": "safe", "housing_area_per_person_m2": "35", "road": "hardened",
 		"drinking_water": "safe_supply", "electricity": "grid_standard_price", "production_machinery": "yes",
@@ -125,7 +125,7 @@ func richAnswers() map[string]string {
 	}
 }
 
-func assessment(kind string, year int, answers map[string]string, incomeFen int64) map[string]any {
+func assessmentBody(kind string, year int, answers map[string]string, incomeFen int64) map[string]any {
 	return map[string]any{"kind": kind, "year": year, "answers": answers, "netIncomePerCapitaFen": incomeFen}
 }
 
@@ -153,7 +153,7 @@ func (d *desk) must(token, path string, body any, after uint64) uint64 {
 	if r.status != http.StatusCreated {
 		d.t.Fatalf("POST %s = %d %s %s %+v", path, r.status, r.problem.Code, r.problem.Detail, r.problem.Errors)
 	}
-	if r.command.Position <= after || r.command.Stream != household.StreamPrefix+file {
+	if r.command.Position <= after || r.command.Stream != household.StreamPrefix+storyFile {
 		d.t.Fatalf("POST %s: position %d after %d, stream %q", path, r.command.Position, after, r.command.Stream)
 	}
 	return r.command.Position
@@ -181,15 +181,15 @@ type householdLife struct {
 	enrolledYear, exitAssessmentYear, returnAssessYear int
 }
 
-// enrollHousehold drives file from registration to enrollment through the
+// enrollHousehold drives storyFile from registration to enrollment through the
 // identification procedure, with an objection raised during the publicity
 // and dismissed. It checks the objection blocks enrollment until then.
 func enrollHousehold(t *testing.T, d *desk) householdLife {
 	t.Helper()
 	var l householdLife
-	hh := "/households/" + file
-	l.registered, l.registeredAt = d.must(d.enumerator(), "/households", registration(t), 0), d.now
-	pos := d.must(d.enumerator(), hh+"/assessments", assessment(household.KindInitial, 2014, poorAnswers(), 210000), l.registered)
+	hh := "/households/" + storyFile
+	l.registered, l.registeredAt = d.must(d.enumerator(), "/households", registrationBody(t), 0), d.now
+	pos := d.must(d.enumerator(), hh+"/assessments", assessmentBody(household.KindInitial, 2014, poorWeiningAnswers(), 210000), l.registered)
 	d.now = d.now.AddDate(0, 0, 10)
 	pos = d.must(d.villager(), hh+"/propose", map[string]any{"appraisal": d.appraisal(),
 		"causes": map[string]any{"main": household.CauseIllness, "others": []string{household.CauseSkills}}}, pos)
@@ -211,18 +211,18 @@ func enrollHousehold(t *testing.T, d *desk) householdLife {
 	return l
 }
 
-// liveHouseholdLife drives file through a whole life: enrolled in 2014,
+// liveHouseholdLife drives storyFile through a whole life: enrolled in 2014,
 // reassessed at 100 points in 2015 and exited through the exit procedure,
 // fallen back at the 2016 reassessment (monitored) and returned to poverty.
 // Tests of read models as of a date build on the positions it returns.
 func liveHouseholdLife(t *testing.T, d *desk) householdLife {
 	t.Helper()
 	l := enrollHousehold(t, d)
-	hh := "/households/" + file
+	hh := "/households/" + storyFile
 
-	d.now = time.Date(2015, 12, 1, 9, 0, 0, 0, cst)
+	d.now = time.Date(2015, 12, 1, 9, 0, 0, 0, chinaTime)
 	l.exitAssessmentYear = 2015
-	pos := d.must(d.enumerator(), hh+"/assessments", assessment(household.KindReassessment, 2015, richAnswers(), 520000), l.enrolled)
+	pos := d.must(d.enumerator(), hh+"/assessments", assessmentBody(household.KindReassessment, 2015, richWeiningAnswers(), 520000), l.enrolled)
 	pos = d.must(d.villager(), hh+"/exit/propose", map[string]any{"reason": "scored 100 in the 2015 reassessment"}, pos)
 	d.now = d.now.AddDate(0, 0, 3)
 	pos = d.must(d.villager(), hh+"/exit/appraise", map[string]any{"appraisal": d.appraisal()}, pos)
@@ -230,12 +230,12 @@ func liveHouseholdLife(t *testing.T, d *desk) householdLife {
 	pos = d.must(d.villager(), hh+"/publicity", pub, pos)
 	d.now = pub["endsAt"].(time.Time).Add(time.Hour)
 	pos = d.must(d.township(), hh+"/exit/verify", map[string]any{"indicators": indicatorsAllMet()}, pos)
-	pos = d.must(d.villager(), hh+"/exit/agree", map[string]any{"signedBy": rid(t, "19700302", "011"), "signatureRef": "agreements/2015/0007"}, pos)
+	pos = d.must(d.villager(), hh+"/exit/agree", map[string]any{"signedBy": residentID(t, "19700302", "011"), "signatureRef": "agreements/2015/0007"}, pos)
 	l.exited, l.exitedAt = d.must(d.countyPAO(), hh+"/exit/approve", map[string]any{"decisionRef": "Weining PAO [2015] 88"}, pos), d.now
 
-	d.now = time.Date(2016, 12, 1, 9, 0, 0, 0, cst)
+	d.now = time.Date(2016, 12, 1, 9, 0, 0, 0, chinaTime)
 	l.returnAssessYear = 2016
-	r := d.post(d.enumerator(), hh+"/assessments", "", assessment(household.KindReassessment, 2016, poorAnswers(), 200000))
+	r := d.post(d.enumerator(), hh+"/assessments", "", assessmentBody(household.KindReassessment, 2016, poorWeiningAnswers(), 200000))
 	if r.status != http.StatusCreated || len(r.command.Events) != 2 || r.command.Events[1].Type != household.TypeHouseholdMonitoringStarted {
 		t.Fatalf("the 2016 reassessment of an exited household = %d %+v %+v", r.status, r.command, r.problem)
 	}
@@ -250,7 +250,7 @@ func stateOf(t *testing.T, d *desk) household.State {
 	t.Helper()
 	reg := events.NewRegistry()
 	household.Register(reg)
-	evs, err := d.store.ReadStream(context.Background(), household.StreamPrefix+file, 1, events.Forwards, 1000)
+	evs, err := d.store.ReadStream(context.Background(), household.StreamPrefix+storyFile, 1, events.Forwards, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,11 +295,11 @@ func TestHouseholdLivesThroughExitAndReturnOverHTTP(t *testing.T) {
 func TestHouseholdCommandRefusedWritesNothing(t *testing.T) {
 	d, _ := newOffice(t)
 	enrollHousehold(t, d)
-	hh := "/households/" + file
+	hh := "/households/" + storyFile
 	other := d.token("village.sun", domain.RoleVillage, "520526104202")
 	visit := map[string]any{"cadreId": "cadre-1", "seen": map[string]any{"crops": "maize", "house": "sound", "labour": "two", "students": "one"},
 		"handbookFilled": true, "netIncomePerCapitaFen": 250000, "signatures": map[string]any{"cadreRef": "c", "householdRef": "h"}}
-	otherFile := registration(t)
+	otherFile := registrationBody(t)
 	otherFile["fileNumber"], otherFile["village"] = "520526104202-0001", "520526104202"
 	cases := []struct {
 		name       string
@@ -311,20 +311,20 @@ func TestHouseholdCommandRefusedWritesNothing(t *testing.T) {
 	}{
 		{"another village's clerk changes the household", other, hh + "/visits", visit, 403, "outside_jurisdiction"},
 		{"another village's clerk records a death", other, hh + "/deaths",
-			map[string]any{"residentId": rid(t, "19700302", "011"), "diedOn": "2014-05-01", "evidenceRef": "x"}, 403, "outside_jurisdiction"},
+			map[string]any{"residentId": residentID(t, "19700302", "011"), "diedOn": "2014-05-01", "evidenceRef": "x"}, 403, "outside_jurisdiction"},
 		{"a village clerk registers in another village", d.villager(), "/households", otherFile, 403, "outside_jurisdiction"},
-		{"an auditor registers", d.token("audit.he", domain.RoleAuditor, county), "/households", otherFile, 403, "forbidden_role"},
+		{"an auditor registers", d.token("audit.he", domain.RoleAuditor, storyCounty), "/households", otherFile, 403, "forbidden_role"},
 		{"the village enrolls", d.villager(), hh + "/enroll", map[string]any{"decisionRef": "x"}, 403, "forbidden_role"},
-		{"county finance corrects", d.token("fin.qian", domain.RoleCountyFinance, county), hh + "/corrections",
+		{"county finance corrects", d.token("fin.qian", domain.RoleCountyFinance, storyCounty), hh + "/corrections",
 			map[string]any{"eventId": "0b6f3a52-7c1e-4d0a-9a55-3e8f2c6d1b47", "version": 1, "approvedBy": "x", "reason": "x", "fields": map[string]any{"village": "x"}}, 403, "forbidden_role"},
 		{"a household not on file", d.villager(), "/households/520526104201-0099/propose",
 			map[string]any{"appraisal": d.appraisal(), "causes": map[string]any{"main": "illness"}}, 404, "household_unknown"},
 		{"a malformed file number", d.villager(), "/households/5205-7/exit/propose", map[string]any{"reason": "x"}, 422, "validation_failed"},
 		{"an objection that does not exist", d.countyPAO(), hh + "/objections/x/resolve", map[string]any{"outcome": "dismissed", "reason": "x"}, 422, "validation_failed"},
-		{"a second registration", d.villager(), "/households", registration(t), 409, "household_exists"},
+		{"a second registration", d.villager(), "/households", registrationBody(t), 409, "household_exists"},
 		{"an exit proposed without a reassessment", d.villager(), hh + "/exit/propose", map[string]any{"reason": "x"}, 409, "assessment_missing"},
 		{"an unknown card", d.enumerator(), hh + "/assessments",
-			map[string]any{"kind": "reassessment", "year": 2015, "cardId": "no-such-card", "answers": richAnswers(), "netIncomePerCapitaFen": 1}, 422, "validation_failed"},
+			map[string]any{"kind": "reassessment", "year": 2015, "cardId": "no-such-card", "answers": richWeiningAnswers(), "netIncomePerCapitaFen": 1}, 422, "validation_failed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -337,8 +337,8 @@ func TestHouseholdCommandRefusedWritesNothing(t *testing.T) {
 
 func TestHouseholdAssessmentNamesAnUnknownCardAsAField(t *testing.T) {
 	d, _ := newOffice(t)
-	d.must(d.enumerator(), "/households", registration(t), 0)
-	body := assessment(household.KindInitial, 2014, poorAnswers(), 210000)
+	d.must(d.enumerator(), "/households", registrationBody(t), 0)
+	body := assessmentBody(household.KindInitial, 2014, poorWeiningAnswers(), 210000)
 	for _, c := range []struct {
 		id      string
 		version int
@@ -350,13 +350,13 @@ func TestHouseholdAssessmentNamesAnUnknownCardAsAField(t *testing.T) {
 		{"", 1, "cardId", household.CodeRequired},
 	} {
 		body["cardId"], body["cardVersion"] = c.id, c.version
-		r := d.post(d.enumerator(), "/households/"+file+"/assessments", "", body)
+		r := d.post(d.enumerator(), "/households/"+storyFile+"/assessments", "", body)
 		if r.status != 422 || len(r.problem.Errors) != 1 || r.problem.Errors[0].Field != c.field || r.problem.Errors[0].Code != c.code {
 			t.Errorf("card %q v%d = %d %+v, want %s %s", c.id, c.version, r.status, r.problem.Errors, c.field, c.code)
 		}
 	}
 	body["cardId"], body["cardVersion"] = "weining-four-views", 1
-	d.must(d.enumerator(), "/households/"+file+"/assessments", body, 1)
+	d.must(d.enumerator(), "/households/"+storyFile+"/assessments", body, 1)
 }
 
 func TestHouseholdAssessedWithTheCardOfItsCountyOnly(t *testing.T) {
@@ -369,15 +369,15 @@ func TestHouseholdAssessedWithTheCardOfItsCountyOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, _ := newOffice(t, func(deps *api.Deps) { deps.Scorecards = cat })
-	d.must(d.enumerator(), "/households", registration(t), 0)
-	body := assessment(household.KindInitial, 2014, poorAnswers(), 210000)
+	d.must(d.enumerator(), "/households", registrationBody(t), 0)
+	body := assessmentBody(household.KindInitial, 2014, poorWeiningAnswers(), 210000)
 	body["cardId"] = "gansu-test"
-	r := d.post(d.enumerator(), "/households/"+file+"/assessments", "", body)
+	r := d.post(d.enumerator(), "/households/"+storyFile+"/assessments", "", body)
 	if r.status != 422 || len(r.problem.Errors) != 1 || r.problem.Errors[0].Code != "card_not_applicable" {
 		t.Fatalf("another province's card = %d %+v", r.status, r.problem.Errors)
 	}
 	delete(body, "cardId")
-	d.must(d.enumerator(), "/households/"+file+"/assessments", body, 1)
+	d.must(d.enumerator(), "/households/"+storyFile+"/assessments", body, 1)
 	if a, _ := stateOf(t, d).LatestAssessment(); a.CardID != weining.ID {
 		t.Fatalf("assessed with %s, not the county's own card over the province's", a.CardID)
 	}
@@ -385,14 +385,14 @@ func TestHouseholdAssessedWithTheCardOfItsCountyOnly(t *testing.T) {
 
 func TestHouseholdRegistrationListsEveryBadFieldAtOnce(t *testing.T) {
 	d, _ := newOffice(t)
-	body := registration(t)
-	badCheck := rid(t, "19900101", "041")
+	body := registrationBody(t)
+	badCheck := residentID(t, "19900101", "041")
 	badCheck = badCheck[:17] + map[bool]string{true: "1", false: "0"}[badCheck[17] == '0']
-	wrongType := member("Zhang Er", rid(t, "19950505", "051"), "1995-05-05", "child", "male")
+	wrongType := memberBody("Zhang Er", residentID(t, "19950505", "051"), "1995-05-05", "child", "male")
 	wrongType["name"] = 7
 	body["members"] = []any{
-		member("Zhang Yi", badCheck, "1990-01-01", "child", "male"),
-		member("Li Si", rid(t, "19720815", "022"), "1972-09-15", "spouse", "female"),
+		memberBody("Zhang Yi", badCheck, "1990-01-01", "child", "male"),
+		memberBody("Li Si", residentID(t, "19720815", "022"), "1972-09-15", "spouse", "female"),
 		wrongType,
 	}
 	body["colour"] = "red"
@@ -418,6 +418,10 @@ func TestHouseholdRegistrationListsEveryBadFieldAtOnce(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("problems %+v, want exactly %v", r.problem.Errors, want)
 	}
+	r = d.post(d.enumerator(), "/households", "", "[1]")
+	if r.status != 422 || len(r.problem.Errors) != 1 || r.problem.Errors[0].Field != "body" {
+		t.Errorf("a body that is not an object = %d %+v; want it named alone, not its every missing field", r.status, r.problem.Errors)
+	}
 	if d.head() != 0 {
 		t.Fatal("a malformed registration was written")
 	}
@@ -425,8 +429,8 @@ func TestHouseholdRegistrationListsEveryBadFieldAtOnce(t *testing.T) {
 
 func TestHouseholdIdempotencyKeyRetryWritesNothingNew(t *testing.T) {
 	d, _ := newOffice(t)
-	first := d.post(d.enumerator(), "/households", "survey-0007", registration(t))
-	again := d.post(d.enumerator(), "/households", "survey-0007", registration(t))
+	first := d.post(d.enumerator(), "/households", "survey-0007", registrationBody(t))
+	again := d.post(d.enumerator(), "/households", "survey-0007", registrationBody(t))
 	if first.status != 201 || again.status != 200 || !again.command.Replayed || again.command.Position != first.command.Position ||
 		again.header.Get("Drip-Position") != first.header.Get("Drip-Position") {
 		t.Fatalf("first %d %+v, retry %d %+v", first.status, first.command, again.status, again.command)
@@ -434,7 +438,7 @@ func TestHouseholdIdempotencyKeyRetryWritesNothingNew(t *testing.T) {
 	if d.head() != 1 {
 		t.Fatalf("head = %d after a retried registration", d.head())
 	}
-	changed := registration(t)
+	changed := registrationBody(t)
 	changed["account"].(map[string]any)["number"] = "6214000000000000"
 	if r := d.post(d.enumerator(), "/households", "survey-0007", changed); r.status != 409 || r.problem.Code != "idempotency_key_reused" {
 		t.Fatalf("key reused for another body = %d %+v", r.status, r.problem)
@@ -452,7 +456,7 @@ func (c cadreLoads) Households(_ context.Context, id string) (int, error) { retu
 func TestHouseholdCadreAssignmentCountsTheCadresHouseholds(t *testing.T) {
 	d, _ := newOffice(t, func(deps *api.Deps) { deps.CadreLoads = cadreLoads{"cadre-full": 2} })
 	l := enrollHousehold(t, d)
-	hh := "/households/" + file
+	hh := "/households/" + storyFile
 	d.refused(d.township(), hh+"/cadre", map[string]any{"cadre": map[string]any{"id": "cadre-full", "name": "Liu", "rank": "below_section"}},
 		422, household.CodeCadreAtCapacity)
 	d.must(d.township(), hh+"/cadre", map[string]any{"cadre": map[string]any{"id": "cadre-free", "name": "Ma", "rank": "below_section"}}, l.enrolled)
