@@ -37,6 +37,7 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: "/openapi.json", summary: "This API's OpenAPI 3.1 document.", tag: "operations", public: true, handler: s.openAPI},
 	}
 	rs = append(rs, s.complaintRoutes()...)
+	rs = append(rs, s.readRoutes()...)
 	rs = append(rs, s.householdRoutes()...)
 	return rs
 }

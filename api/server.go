@@ -15,6 +15,8 @@ import (
 	"github.com/drip-ledger/drip/domain/household"
 	"github.com/drip-ledger/drip/domain/scorecard"
 	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/projections/complaints"
+	"github.com/drip-ledger/drip/projections/households"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +44,12 @@ type Deps struct {
 	// TokenKey verifies bearer tokens (the public half of the deployment's
 	// token key).
 	TokenKey ed25519.PublicKey
+	// HouseholdView and ComplaintView answer searches and queues; nil
+	// leaves those reads out. Registry decodes the log for the reads that
+	// rebuild a household from its events.
+	HouseholdView *households.View
+	ComplaintView *complaints.View
+	Registry      *events.Registry
 	// Complaints handles the 12317 desk's commands; nil leaves them out.
 	Complaints *complaint.Service
 	// Households handles the household file's commands; nil leaves them out.
@@ -80,6 +88,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Store == nil {
 		errs = append(errs, errors.New("api: Deps.Store is nil"))
+	}
+	if (deps.HouseholdView != nil || deps.ComplaintView != nil) && deps.Registry == nil {
+		errs = append(errs, errors.New("api: the read models need Deps.Registry to decode the log"))
 	}
 	if len(deps.TokenKey) != ed25519.PublicKeySize {
 		errs = append(errs, errors.New("api: Deps.TokenKey is not an Ed25519 public key"))

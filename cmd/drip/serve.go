@@ -81,6 +81,8 @@ func serve(ctx context.Context, cfg api.Config, dataDir string, log *slog.Logger
 		return err
 	}
 	deps.Projections, deps.WaitFor, deps.Metrics, deps.Logger = views.status, views.waitFor, metrics, log
+	deps.HouseholdView, deps.ComplaintView, deps.Registry = views.households, views.complaints, reg
+	deps.CadreLoads = cadreLoads{views.households}
 	deps.TokenKey = key.Public().(ed25519.PublicKey)
 	srv, err := api.New(cfg, deps)
 	if err != nil {

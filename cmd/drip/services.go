@@ -6,6 +6,7 @@ import (
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/complaint"
+	"github.com/drip-ledger/drip/domain/household"
 	"github.com/drip-ledger/drip/events"
 )
 
@@ -20,5 +21,9 @@ func services(store events.Store, reg *events.Registry) (api.Deps, error) {
 	if err != nil {
 		return api.Deps{}, err
 	}
-	return api.Deps{Store: store, Complaints: complaints}, nil
+	households, err := household.NewService(x)
+	if err != nil {
+		return api.Deps{}, err
+	}
+	return api.Deps{Store: store, Complaints: complaints, Households: households}, nil
 }

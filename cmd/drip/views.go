@@ -62,3 +62,10 @@ func (v *views) run(ctx context.Context) error { return v.runner.Run(ctx) }
 func (v *views) waitFor(ctx context.Context, position uint64) error {
 	return v.runner.WaitFor(ctx, position)
 }
+
+// cadreLoads answers the "4321" rule's count from the households view.
+type cadreLoads struct{ v *households.View }
+
+func (c cadreLoads) Households(_ context.Context, cadreID string) (int, error) {
+	return c.v.CadreLoad(cadreID), nil
+}
