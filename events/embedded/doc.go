@@ -4,9 +4,10 @@
 // The log is the truth: append-only segment files under dir/log, each named
 // by the global position of its first record (record.go has the format),
 // every record checksummed with CRC-32C. Appends go through a group commit
-// (writer.go): one writer goroutine writes whatever appends are waiting with
-// one write and one fdatasync, and no append is acknowledged before its bytes
-// are synced. A Pebble database under dir/index maps event IDs, stream
+// (writer.go): a sequencer checks the waiting appends in order, a syncer
+// writes each group with one write and one fdatasync, and an indexer applies
+// the group to the index before any of its appends is acknowledged; no append
+// is acknowledged before its bytes are synced. A Pebble database under dir/index maps event IDs, stream
 // versions and positions to places in the log (index.go); it is derived, never
 // synced on its own, and Open rebuilds whatever it lacks from the log
 // (recover.go). A crash mid-write leaves a torn tail, which Open cuts off and

@@ -82,8 +82,11 @@ func posKey(dst []byte, pos uint64) []byte {
 var markerKey = []byte{keyMarker}
 
 // openIndex opens (or creates) the Pebble database under path. Writes to it
-// never sync: the log is the truth and Open re-indexes whatever the index
-// lost, from the marker on.
+// never sync, and its write-ahead log is off: the segment log already is one.
+// Every batch carries the marker, and Pebble flushes whole batches, so after
+// a crash the index holds a prefix of the batches with the marker of the last
+// one, and Open re-indexes the rest from the log. Measured here, Pebble's own
+// WAL (even unsynced) cost about 1 ms per append at one writer.
 func openIndex(path string, cacheBytes int64, log *slog.Logger) (*pebble.DB, error) {
 	cache := pebble.NewCache(cacheBytes)
 	defer cache.Unref()

@@ -6,7 +6,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// runIndexer is stage 3 of the write pipeline (writer.go): it indexes each
+// runIndexer is stage 4 of the write pipeline (writer.go): it indexes each
 // synced group in one batch, makes it readable, and acknowledges its appends.
 func (s *Store) runIndexer() {
 	ix := s.newIndexer()

@@ -29,7 +29,9 @@ type Options struct {
 	// StreamCacheLen bounds the streams whose version the writer keeps in
 	// memory (default 100,000); others are looked up in the index.
 	StreamCacheLen int
-	// IndexCacheBytes is the index's block cache (default 32 MiB).
+	// IndexCacheBytes bounds the index's block cache (default 256 MiB,
+	// allocated as used). It must hold the ID filters: with less, every
+	// append's ID look-up reads and checksums them from disk.
 	IndexCacheBytes int64
 }
 
