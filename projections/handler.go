@@ -118,10 +118,13 @@ func (r *Runner) watch(ctx context.Context, p *proj) {
 func (r *Runner) serve(ctx context.Context, req request) error {
 	p := req.p
 	r.mu.Lock()
-	state := p.state
+	state, halfReset := p.state, p.halfReset
 	r.mu.Unlock()
 	if !req.rebuild && state != StateStopped {
 		return nil
+	}
+	if !req.rebuild && halfReset {
+		return fmt.Errorf("projections: %q stopped during a rebuild; its read model may be half reset: rebuild it", p.name)
 	}
 	if req.rebuild {
 		r.update(func() { p.state, p.stop = StateRebuilding, nil })
@@ -131,9 +134,10 @@ func (r *Runner) serve(ctx context.Context, req request) error {
 	}
 	if req.rebuild {
 		if err := r.reset(ctx, p); err != nil {
-			r.update(func() { p.state, p.stop = StateStopped, newStop(1, err) })
+			r.update(func() { p.state, p.stop, p.halfReset = StateStopped, newStop(1, err), true })
 			return err
 		}
+		r.update(func() { p.halfReset = false })
 	}
 	if err := r.addHandler(p); err != nil {
 		return err

@@ -175,6 +175,8 @@ type proj struct {
 	lastErr  error // why the subscription ended, from SubscriberConfig.Ended
 	handler  *message.Handler
 	sub      *Subscriber
+	// halfReset: a Rebuild failed in Reset, so only Rebuild may restart it.
+	halfReset bool
 }
 
 type request struct {
@@ -361,7 +363,8 @@ func (r *Runner) Rebuild(ctx context.Context, name string) error {
 
 // Resume runs a stopped projection again from the event it stopped before,
 // typically after its bug is fixed or the resource it needed is back. A
-// projection that is not stopped is left alone.
+// projection that is not stopped is left alone; one whose Rebuild failed to
+// reset it must be rebuilt, not resumed.
 func (r *Runner) Resume(ctx context.Context, name string) error {
 	return r.request(ctx, name, false)
 }

@@ -33,6 +33,7 @@ type totals struct {
 	resets   int
 	failAt   uint64 // Apply fails at this position while it is set
 	panicAt  uint64 // Apply panics at this position while it is set
+	resetErr error  // Reset returns it while it is set
 }
 
 func newTotals(name string) *totals {
@@ -63,6 +64,9 @@ func (m *totals) Apply(_ context.Context, ev events.Event) error {
 func (m *totals) Reset(context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.resetErr != nil {
+		return m.resetErr
+	}
 	m.sums, m.applied = map[string]int{}, nil
 	m.resets++
 	return nil
@@ -383,6 +387,32 @@ func TestRunnerRebuildRestartsAStoppedProjection(t *testing.T) {
 	waitFor(t, r, 10)
 	if _, applied := m.snapshot(); !slices.Equal(applied, seq(1, 10)) {
 		t.Errorf("applied %v, want 1..10", applied)
+	}
+}
+
+func TestRunnerAfterAFailedResetOnlyRebuildRestarts(t *testing.T) {
+	f := newFixture(t)
+	m := newTotals("balances")
+	appendNoted(t, f.store, 5)
+	r := f.start(t, m)
+	waitFor(t, r, 5)
+	m.set(func(m *totals) { m.resetErr = errors.New("table locked") })
+	if err := r.Rebuild(context.Background(), "balances"); err == nil {
+		t.Fatal("Rebuild succeeded with a failing Reset")
+	}
+	if st := status(t, r, "balances"); st.State != projections.StateStopped || st.Stopped == nil || st.Stopped.Position != 1 {
+		t.Fatalf("status %+v, want stopped before 1", st)
+	}
+	if err := r.Resume(context.Background(), "balances"); err == nil {
+		t.Error("Resume restarted a half-reset projection")
+	}
+	m.set(func(m *totals) { m.resetErr = nil })
+	if err := r.Rebuild(context.Background(), "balances"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, r, 5, "balances")
+	if _, applied := m.snapshot(); !slices.Equal(applied, seq(1, 5)) {
+		t.Errorf("applied %v, want 1..5", applied)
 	}
 }
 
