@@ -38,6 +38,7 @@ func (s *Server) routeTable() []route {
 	}
 	rs = append(rs, s.complaintRoutes()...)
 	rs = append(rs, s.readRoutes()...)
+	rs = append(rs, s.notaryRoutes()...)
 	rs = append(rs, s.householdRoutes()...)
 	return rs
 }

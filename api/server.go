@@ -50,6 +50,10 @@ type Deps struct {
 	HouseholdView *households.View
 	ComplaintView *complaints.View
 	Registry      *events.Registry
+	// Notary serves checkpoints, proofs and bundles; nil leaves them out.
+	// VerifierKey is its public key, in note's format.
+	Notary      Notary
+	VerifierKey string
 	// Complaints handles the 12317 desk's commands; nil leaves them out.
 	Complaints *complaint.Service
 	// Households handles the household file's commands; nil leaves them out.

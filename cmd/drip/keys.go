@@ -2,11 +2,15 @@ package main
 
 import (
 	"crypto/ed25519"
+	"log/slog"
+	"strings"
+
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/drip-ledger/drip/projections/notary"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -66,4 +70,34 @@ func createKey(path string) (ed25519.PrivateKey, error) {
 		return nil, err
 	}
 	return priv, f.Close()
+}
+
+// notaryKeys returns the deployment's notary signer and verifier keys from
+// dir, generating them for origin on first start (then the verifier key is
+// logged: it is what auditors must be given).
+func notaryKeys(dir, origin string, log *slog.Logger) (signer, verifier string, err error) {
+	sPath, vPath := filepath.Join(dir, notarySignerKeyFile), filepath.Join(dir, notaryVerifierKeyFile)
+	s, serr := os.ReadFile(sPath)
+	v, verr := os.ReadFile(vPath)
+	switch {
+	case serr == nil && verr == nil:
+		return strings.TrimSpace(string(s)), strings.TrimSpace(string(v)), nil
+	case !errors.Is(serr, fs.ErrNotExist) || !errors.Is(verr, fs.ErrNotExist):
+		return "", "", fmt.Errorf("notary keys in %s: need both %s and %s: %v", dir, notarySignerKeyFile, notaryVerifierKeyFile, errors.Join(serr, verr))
+	}
+	signer, verifier, err = notary.GenerateKey(origin)
+	if err != nil {
+		return "", "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", err
+	}
+	if err := writeNew(sPath, signer+"\n", 0o600); err != nil {
+		return "", "", err
+	}
+	if err := writeNew(vPath, verifier+"\n", 0o644); err != nil {
+		return "", "", err
+	}
+	log.Info("generated the notary's keys; give auditors the verifier key", "verifier_key", verifier, "file", vPath)
+	return signer, verifier, nil
 }

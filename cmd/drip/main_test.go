@@ -49,7 +49,9 @@ func TestServeAnswersAndStopsGracefullyWhenCancelled(t *testing.T) {
 	cfg.Addr = "127.0.0.1:0"
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, t.TempDir(), slog.New(slog.DiscardHandler), ready) }()
+	go func() {
+		done <- serve(ctx, serveConfig{API: cfg, DataDir: t.TempDir(), Origin: "drip.test/county", CheckpointInterval: time.Second}, slog.New(slog.DiscardHandler), ready)
+	}()
 	var addr string
 	select {
 	case addr = <-ready:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/events/embedded"
+	"github.com/drip-ledger/drip/projections/notary"
 	"github.com/oklog/run"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -33,11 +34,13 @@ finish first.`, stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address, host:port")
 	dataDir := fs.String("data", "./drip-data", "data directory of the embedded store (created if missing)")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines instead of text")
+	origin := fs.String("origin", "drip.local/deployment", "the deployment's name in its signed checkpoints (used when the notary's keys are first generated in DATA/keys)")
+	every := fs.Duration("checkpoint-interval", 10*time.Second, "the longest a signed checkpoint trails the log")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	log := newLogger(stderr, *logJSON)
-	return serve(ctx, cfg, *dataDir, log, nil)
+	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Origin: *origin, CheckpointInterval: *every}, log, nil)
 }
 
 func newLogger(w io.Writer, asJSON bool) *slog.Logger {
@@ -47,11 +50,20 @@ func newLogger(w io.Writer, asJSON bool) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
+// serveConfig is what `drip serve` is told.
+type serveConfig struct {
+	API                api.Config
+	DataDir            string
+	Origin             string
+	CheckpointInterval time.Duration
+}
+
 // serve wires the server by hand, in dependency order, and runs its actors
 // (HTTP server, projections, signal handler) until one of them stops; then
 // all stop together. ready, if not nil, receives the bound address once the
 // server is listening (tests use it).
-func serve(ctx context.Context, cfg api.Config, dataDir string, log *slog.Logger, ready chan<- string) error {
+func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- string) error {
+	cfg, dataDir, origin := sc.API, sc.DataDir, sc.Origin
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -71,6 +83,23 @@ func serve(ctx context.Context, cfg api.Config, dataDir string, log *slog.Logger
 	}()
 	store := api.InstrumentStore(raw, metrics)
 
+	signerKey, verifierKey, err := notaryKeys(filepath.Join(dataDir, "keys"), origin, log)
+	if err != nil {
+		return err
+	}
+	signer, err := notary.NewSigner(signerKey)
+	if err != nil {
+		return err
+	}
+	nt, err := notary.Open(ctx, filepath.Join(dataDir, "notary"), raw, signer, notary.Config{Logger: log, CheckpointInterval: sc.CheckpointInterval})
+	if err != nil {
+		return fmt.Errorf("open notary: %w", err)
+	}
+	defer func() {
+		if err := nt.Close(); err != nil {
+			log.Error("closing notary", "err", err)
+		}
+	}()
 	views, err := newViews(store, reg, log)
 	if err != nil {
 		return err
@@ -83,6 +112,7 @@ func serve(ctx context.Context, cfg api.Config, dataDir string, log *slog.Logger
 	deps.Projections, deps.WaitFor, deps.Metrics, deps.Logger = views.status, views.waitFor, metrics, log
 	deps.HouseholdView, deps.ComplaintView, deps.Registry = views.households, views.complaints, reg
 	deps.CadreLoads = cadreLoads{views.households}
+	deps.Notary, deps.VerifierKey = nt, verifierKey
 	deps.TokenKey = key.Public().(ed25519.PublicKey)
 	srv, err := api.New(cfg, deps)
 	if err != nil {
@@ -107,6 +137,8 @@ func serve(ctx context.Context, cfg api.Config, dataDir string, log *slog.Logger
 	})
 	vctx, vcancel := context.WithCancel(ctx)
 	g.Add(func() error { return views.run(vctx) }, func(error) { vcancel() })
+	nctx, ncancel := context.WithCancel(ctx)
+	g.Add(func() error { return nt.Run(nctx) }, func(error) { ncancel() })
 	sigctx, sigcancel := context.WithCancel(ctx)
 	g.Add(func() error {
 		<-sigctx.Done()

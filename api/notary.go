@@ -1,0 +1,168 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/drip-ledger/drip/domain"
+	"github.com/drip-ledger/drip/domain/access"
+	"github.com/drip-ledger/drip/domain/household"
+	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/projections/notary"
+	"github.com/labstack/echo/v4"
+)
+
+// Notary is what the API serves of the notary: signed checkpoints, proofs,
+// and bundles an auditor verifies offline with the verifier key.
+type Notary interface {
+	Latest() (notary.Checkpoint, error)
+	Checkpoint(size uint64) (notary.Checkpoint, error)
+	InclusionProof(ctx context.Context, position, treeSize uint64) ([][]byte, error)
+	ConsistencyProof(ctx context.Context, size1, size2 uint64) ([][]byte, error)
+	Bundle(ctx context.Context, positions []uint64) (*notary.Bundle, error)
+}
+
+// proofAnswer is a proof in the form `drip verify` reads: base64 hashes, one
+// per line, as notary.FormatProof writes them, and the same as a list.
+type proofAnswer struct {
+	Position uint64   `json:"position,omitempty"`
+	From     uint64   `json:"from,omitempty"`
+	TreeSize uint64   `json:"treeSize"`
+	Hashes   [][]byte `json:"hashes"`
+	Text     string   `json:"text"`
+}
+
+func (s *Server) notaryRoutes() []route {
+	if s.deps.Notary == nil {
+		return nil
+	}
+	rs := []route{
+		{method: http.MethodGet, path: "/notary/key", tag: "verification", handler: s.verifierKey,
+			summary: "The verifier key that signs checkpoints (also get it out of band: a key fetched from the server it checks proves little)."},
+		{method: http.MethodGet, path: "/checkpoints/latest", tag: "verification", handler: s.latestCheckpoint,
+			summary: "The latest signed checkpoint (C2SP tlog-checkpoint note, text/plain)."},
+		{method: http.MethodGet, path: "/checkpoints/:size", tag: "verification", handler: s.checkpointBySize,
+			summary: "The signed checkpoint of exactly this tree size."},
+		{method: http.MethodGet, path: "/proofs/inclusion", tag: "verification", response: proofAnswer{}, handler: s.inclusionProof,
+			summary: "Proof that the event at ?position= is in the tree of ?size= leaves (a checkpoint's size)."},
+		{method: http.MethodGet, path: "/proofs/consistency", tag: "verification", response: proofAnswer{}, handler: s.consistencyProof,
+			summary: "Proof that the tree of ?from= leaves is a prefix of the tree of ?to= leaves."},
+	}
+	if s.deps.HouseholdView != nil {
+		rs = append(rs, route{method: http.MethodGet, path: "/households/:file/bundle", tag: "verification", response: notary.Bundle{},
+			handler: s.householdBundle,
+			summary: "A household's timeline as a bundle: its events, their inclusion proofs and the checkpoint, for `drip verify bundle` (the read is recorded)."})
+	}
+	return rs
+}
+
+func (s *Server) verifierKey(c echo.Context) error {
+	return c.String(http.StatusOK, s.deps.VerifierKey+"\n")
+}
+
+func (s *Server) latestCheckpoint(c echo.Context) error {
+	cp, err := s.deps.Notary.Latest()
+	if err != nil {
+		return notaryError(err)
+	}
+	return c.Blob(http.StatusOK, "text/plain; charset=utf-8", cp.Note)
+}
+
+func (s *Server) checkpointBySize(c echo.Context) error {
+	size, err := strconv.ParseUint(c.Param("size"), 10, 64)
+	if err != nil {
+		return invalid(fieldProblem("size", "must be a whole number, a tree size"))
+	}
+	cp, err := s.deps.Notary.Checkpoint(size)
+	if err != nil {
+		return notaryError(err)
+	}
+	return c.Blob(http.StatusOK, "text/plain; charset=utf-8", cp.Note)
+}
+
+func (s *Server) inclusionProof(c echo.Context) error {
+	var ps events.Problems
+	pos, size := uintParam(c, "position", &ps), uintParam(c, "size", &ps)
+	if err := ps.Err(); err != nil {
+		return err
+	}
+	p, err := s.deps.Notary.InclusionProof(c.Request().Context(), pos, size)
+	if err != nil {
+		return notaryError(err)
+	}
+	return c.JSON(http.StatusOK, proofAnswer{Position: pos, TreeSize: size, Hashes: p, Text: string(notary.FormatProof(p))})
+}
+
+func (s *Server) consistencyProof(c echo.Context) error {
+	var ps events.Problems
+	from, to := uintParam(c, "from", &ps), uintParam(c, "to", &ps)
+	if err := ps.Err(); err != nil {
+		return err
+	}
+	p, err := s.deps.Notary.ConsistencyProof(c.Request().Context(), from, to)
+	if err != nil {
+		return notaryError(err)
+	}
+	return c.JSON(http.StatusOK, proofAnswer{From: from, TreeSize: to, Hashes: p, Text: string(notary.FormatProof(p))})
+}
+
+// householdBundle gathers the household's events (its stream and the
+// complaints naming it) and proves them against the latest checkpoint.
+// Events newer than the checkpoint are left out (at most 10 s of them): a
+// bundle proves only what a signature covers.
+func (s *Server) householdBundle(c echo.Context) error {
+	return s.householdRead(c, access.ViewTimeline, func(ctx context.Context, f domain.FileNumber) (any, error) {
+		cp, err := s.deps.Notary.Latest()
+		if err != nil {
+			return nil, notaryError(err)
+		}
+		evs, err := s.readStream(ctx, household.Stream(f))
+		if errors.Is(err, events.ErrStreamNotFound) {
+			return nil, domain.Errorf("household_unknown", "no household is filed as %s", f)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, stream := range s.deps.HouseholdView.ComplaintStreams(f) {
+			more, err := s.readStream(ctx, stream)
+			if err != nil {
+				return nil, err
+			}
+			evs = append(evs, more...)
+		}
+		var positions []uint64
+		for _, ev := range evs {
+			if ev.Position <= cp.Size {
+				positions = append(positions, ev.Position)
+			}
+		}
+		slices.Sort(positions)
+		if len(positions) == 0 {
+			return nil, domain.Errorf("not_yet_checkpointed", "no event of %s is covered by a checkpoint yet; retry in a few seconds", f)
+		}
+		return s.deps.Notary.Bundle(ctx, positions)
+	})
+}
+
+func uintParam(c echo.Context, name string, ps *events.Problems) uint64 {
+	v, err := strconv.ParseUint(c.QueryParam(name), 10, 64)
+	if err != nil {
+		ps.Add(name, "must be a whole number")
+	}
+	return v
+}
+
+// notaryError maps the notary's errors: a size or position outside the
+// tree is the caller's mistake, an unknown checkpoint is not found.
+func notaryError(err error) error {
+	switch {
+	case errors.Is(err, notary.ErrNotFound):
+		return domain.Errorf("not_found", "%v", err)
+	case errors.Is(err, notary.ErrTreeSize):
+		return domain.Errorf("tree_size_invalid", "%v", err)
+	}
+	return err
+}
