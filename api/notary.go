@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/access"
-	"github.com/drip-ledger/drip/domain/household"
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/projections/notary"
 	"github.com/labstack/echo/v4"
@@ -47,9 +45,9 @@ func (s *Server) notaryRoutes() []route {
 		{method: http.MethodGet, path: "/checkpoints/:size", tag: "verification", handler: s.checkpointBySize,
 			summary: "The signed checkpoint of exactly this tree size."},
 		{method: http.MethodGet, path: "/proofs/inclusion", tag: "verification", response: proofAnswer{}, handler: s.inclusionProof,
-			summary: "Proof that the event at ?position= is in the tree of ?size= leaves (a checkpoint's size)."},
+			summary: "Proof that the event at ?position= is in the tree of ?size= leaves, a checkpoint's size (?format=text: one base64 hash per line)."},
 		{method: http.MethodGet, path: "/proofs/consistency", tag: "verification", response: proofAnswer{}, handler: s.consistencyProof,
-			summary: "Proof that the tree of ?from= leaves is a prefix of the tree of ?to= leaves."},
+			summary: "Proof that the tree of ?from= leaves is a prefix of the tree of ?to= leaves (?format=text: one base64 hash per line)."},
 	}
 	if s.deps.HouseholdView != nil {
 		rs = append(rs, route{method: http.MethodGet, path: "/households/:file/bundle", tag: "verification", response: notary.Bundle{},
@@ -93,7 +91,7 @@ func (s *Server) inclusionProof(c echo.Context) error {
 	if err != nil {
 		return notaryError(err)
 	}
-	return c.JSON(http.StatusOK, proofAnswer{Position: pos, TreeSize: size, Hashes: p, Text: string(notary.FormatProof(p))})
+	return proofReply(c, proofAnswer{Position: pos, TreeSize: size, Hashes: p, Text: string(notary.FormatProof(p))})
 }
 
 func (s *Server) consistencyProof(c echo.Context) error {
@@ -106,7 +104,16 @@ func (s *Server) consistencyProof(c echo.Context) error {
 	if err != nil {
 		return notaryError(err)
 	}
-	return c.JSON(http.StatusOK, proofAnswer{From: from, TreeSize: to, Hashes: p, Text: string(notary.FormatProof(p))})
+	return proofReply(c, proofAnswer{From: from, TreeSize: to, Hashes: p, Text: string(notary.FormatProof(p))})
+}
+
+// proofReply answers JSON, or with ?format=text the bare proof (one base64
+// hash per line), the file `drip verify consistency` reads.
+func proofReply(c echo.Context, a proofAnswer) error {
+	if c.QueryParam("format") == "text" {
+		return c.String(http.StatusOK, a.Text)
+	}
+	return c.JSON(http.StatusOK, a)
 }
 
 // householdBundle gathers the household's events (its stream and the
@@ -119,19 +126,9 @@ func (s *Server) householdBundle(c echo.Context) error {
 		if err != nil {
 			return nil, notaryError(err)
 		}
-		evs, err := s.readStream(ctx, household.Stream(f))
-		if errors.Is(err, events.ErrStreamNotFound) {
-			return nil, domain.Errorf("household_unknown", "no household is filed as %s", f)
-		}
+		evs, err := s.concerning(ctx, f)
 		if err != nil {
 			return nil, err
-		}
-		for _, stream := range s.deps.HouseholdView.ComplaintStreams(f) {
-			more, err := s.readStream(ctx, stream)
-			if err != nil {
-				return nil, err
-			}
-			evs = append(evs, more...)
 		}
 		var positions []uint64
 		for _, ev := range evs {
@@ -139,7 +136,6 @@ func (s *Server) householdBundle(c echo.Context) error {
 				positions = append(positions, ev.Position)
 			}
 		}
-		slices.Sort(positions)
 		if len(positions) == 0 {
 			return nil, domain.Errorf("not_yet_checkpointed", "no event of %s is covered by a checkpoint yet; retry in a few seconds", f)
 		}

@@ -137,18 +137,10 @@ func (s *Server) householdAsOf(c echo.Context) error {
 
 func (s *Server) householdTimeline(c echo.Context) error {
 	return s.householdRead(c, access.ViewTimeline, func(ctx context.Context, f domain.FileNumber) (any, error) {
-		evs, err := s.householdEvents(ctx, f, time.Time{})
+		evs, err := s.concerning(ctx, f)
 		if err != nil {
 			return nil, err
 		}
-		for _, stream := range s.deps.HouseholdView.ComplaintStreams(f) {
-			more, err := s.readStream(ctx, stream)
-			if err != nil {
-				return nil, err
-			}
-			evs = append(evs, more...)
-		}
-		slices.SortFunc(evs, func(a, b events.Event) int { return compareUint(a.Position, b.Position) })
 		out := timeline{FileNumber: f.String(), Events: make([]timelineEvent, len(evs))}
 		for i, ev := range evs {
 			out.Events[i] = timelineEvent{Position: ev.Position, Stream: ev.Stream, Version: ev.Version, EventID: ev.ID.String(),
@@ -187,6 +179,29 @@ func (s *Server) householdEvents(ctx context.Context, f domain.FileNumber, _ tim
 		return nil, domain.Errorf("household_unknown", "no household is filed as %s", f)
 	}
 	return evs, err
+}
+
+// concerning gathers every event concerning a household, in global order:
+// its own stream and the complaints that name it. A household never filed
+// may still be named by complaints (one "wrongly excluded" says exactly
+// that), so only when there is nothing at all is it unknown.
+func (s *Server) concerning(ctx context.Context, f domain.FileNumber) ([]events.Event, error) {
+	evs, err := s.readStream(ctx, household.Stream(f))
+	if err != nil && !errors.Is(err, events.ErrStreamNotFound) {
+		return nil, err
+	}
+	for _, stream := range s.deps.HouseholdView.ComplaintStreams(f) {
+		more, err := s.readStream(ctx, stream)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, more...)
+	}
+	if len(evs) == 0 {
+		return nil, domain.Errorf("household_unknown", "nothing is recorded about household %s", f)
+	}
+	slices.SortFunc(evs, func(a, b events.Event) int { return compareUint(a.Position, b.Position) })
+	return evs, nil
 }
 
 // readStream reads a whole stream, up to timelineEventsMax events.

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drip-ledger/drip/api"
+	"github.com/drip-ledger/drip/domain"
+)
+
+// TestAuditorWalkthrough follows the README's walk-through against a real
+// `drip serve` on the embedded store: get the verifier key, fetch a
+// household's bundle and verify it offline with `drip verify bundle`, keep
+// the checkpoint, let history grow, and check with `drip verify
+// consistency` that the newer checkpoint extends the one kept. Then it
+// alters one amount in the bundle and checks that verification fails.
+func TestAuditorWalkthrough(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServe(t, dir)
+	key, err := loadOrCreateKey(filepath.Join(dir, tokenKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tok, _ := api.IssueToken(key, api.Claims{User: "desk.zhang", Role: domain.RoleComplaintDesk, Jurisdiction: "520526",
+		IssuedAt: now.Unix(), ExpiresAt: now.Add(time.Hour).Unix()})
+	audTok, _ := api.IssueToken(key, api.Claims{User: "audit.li", Role: domain.RoleAuditor, Jurisdiction: "520526",
+		IssuedAt: now.Unix(), ExpiresAt: now.Add(time.Hour).Unix()})
+
+	vkey := httpGet(t, srv, audTok, "/notary/key", 200)
+	keyFile := filepath.Join(dir, "auditor-notary.pub")
+	must(t, os.WriteFile(keyFile, vkey, 0o644))
+
+	complain(t, srv, tok, "12317-2026-000001")
+	var first []byte
+	waitFor(t, func() bool {
+		first = httpGet(t, srv, audTok, "/checkpoints/latest", -1)
+		return bytes.Contains(first, []byte("\n1\n"))
+	})
+	oldFile := filepath.Join(dir, "kept-checkpoint")
+	must(t, os.WriteFile(oldFile, first, 0o644))
+
+	bundle := httpGet(t, srv, tok, "/households/520526104201-0007/bundle", -1)
+	bundleFile := filepath.Join(dir, "bundle.json")
+	must(t, os.WriteFile(bundleFile, bundle, 0o644))
+	out := drip(t, "verify", "bundle", bundleFile, "--key", keyFile)
+	if !strings.Contains(out, "verified") {
+		t.Fatalf("verify bundle: %s", out)
+	}
+
+	complain(t, srv, tok, "12317-2026-000002")
+	complain(t, srv, tok, "12317-2026-000003")
+	var newer []byte
+	waitFor(t, func() bool {
+		newer = httpGet(t, srv, audTok, "/checkpoints/latest", -1)
+		return !bytes.Equal(newer, first) && !bytes.Contains(newer, []byte("\n2\n"))
+	})
+	size := strings.Split(string(newer), "\n")[1]
+	newFile, proofFile := filepath.Join(dir, "new-checkpoint"), filepath.Join(dir, "proof")
+	must(t, os.WriteFile(newFile, newer, 0o644))
+	must(t, os.WriteFile(proofFile, httpGet(t, srv, audTok, "/proofs/consistency?from=1&to="+size+"&format=text", 200), 0o644))
+	if out := drip(t, "verify", "consistency", "--key", keyFile, oldFile, newFile, proofFile); !strings.Contains(out, "verified") {
+		t.Fatalf("verify consistency: %s", out)
+	}
+
+	// One altered amount is caught: the bundle's payload bytes no longer
+	// hash to the proven leaf.
+	altered := bytes.Replace(bundle, []byte("never came"), []byte("never came!"), 1)
+	if bytes.Equal(altered, bundle) {
+		t.Fatal("the bundle does not hold the complaint text the test alters")
+	}
+	must(t, os.WriteFile(bundleFile, altered, 0o644))
+	if err := dispatch(context.Background(), []string{"verify", "bundle", bundleFile, "--key", keyFile}, io.Discard, io.Discard); err == nil {
+		t.Fatal("an altered bundle verified")
+	}
+}
+
+// startServe runs `drip serve` on dir, with checkpoints at most 200 ms
+// behind the log, until the test ends.
+func startServe(t *testing.T, dir string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := api.DefaultConfig()
+	cfg.Addr = "127.0.0.1:0"
+	ready, done := make(chan string, 1), make(chan error, 1)
+	go func() {
+		done <- serve(ctx, serveConfig{API: cfg, DataDir: dir, Origin: "drip.test/county/520526", CheckpointInterval: 200 * time.Millisecond},
+			slog.New(slog.DiscardHandler), ready)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	select {
+	case addr := <-ready:
+		return "http://" + addr
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return ""
+}
+
+func complain(t *testing.T, base, tok, id string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{
+		"complaintId": id, "channel": "phone_12317", "category": "money_not_received",
+		"subject":  map[string]any{"kind": "household", "ref": "520526104201-0007"},
+		"division": "520526104201", "complainant": map[string]any{"kind": "anonymous"},
+		"text": "Our housing subsidy never came.",
+	})
+	req, _ := http.NewRequest(http.MethodPost, base+"/complaints", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 201 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("complaint %s = %d %s", id, resp.StatusCode, b)
+	}
+}
+
+// httpGet fetches path; want -1 accepts any status and returns the body of
+// a 200 or nil.
+func httpGet(t *testing.T, base, tok, path string, want int) []byte {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if want >= 0 && resp.StatusCode != want {
+		t.Fatalf("GET %s = %d %s", path, resp.StatusCode, b)
+	}
+	if resp.StatusCode != 200 {
+		return nil
+	}
+	return b
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatal("condition not met in 20 s")
+}
+
+func drip(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if err := dispatch(context.Background(), args, &out, &errOut); err != nil {
+		t.Fatalf("drip %v: %v\n%s", args, err, errOut.String())
+	}
+	return out.String()
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
