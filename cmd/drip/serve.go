@@ -35,12 +35,17 @@ finish first.`, stderr)
 	dataDir := fs.String("data", "./drip-data", "data directory of the embedded store (created if missing)")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines instead of text")
 	origin := fs.String("origin", "drip.local/deployment", "the deployment's name in its signed checkpoints (used when the notary's keys are first generated in DATA/keys)")
+	configFile := fs.String("config", "", "JSON file of poverty lines, complaint deadlines, holidays and a scorecards directory (see cmd/drip/config.go)")
 	every := fs.Duration("checkpoint-interval", 10*time.Second, "the longest a signed checkpoint trails the log")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	log := newLogger(stderr, *logJSON)
-	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Origin: *origin, CheckpointInterval: *every}, log, nil)
+	set, err := loadSettings(*configFile)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Origin: *origin, CheckpointInterval: *every, Settings: set}, log, nil)
 }
 
 func newLogger(w io.Writer, asJSON bool) *slog.Logger {
@@ -56,6 +61,8 @@ type serveConfig struct {
 	DataDir            string
 	Origin             string
 	CheckpointInterval time.Duration
+	// Settings are the rules' configuration; the zero value means defaults.
+	Settings settings
 }
 
 // serve wires the server by hand, in dependency order, and runs its actors
@@ -105,7 +112,12 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 		return err
 	}
 	api.RegisterProjectionLag(metrics, store, views.status)
-	deps, err := services(store, reg)
+	if sc.Settings.scorecards == nil {
+		if sc.Settings, err = loadSettings(""); err != nil {
+			return err
+		}
+	}
+	deps, err := services(store, reg, sc.Settings)
 	if err != nil {
 		return err
 	}

@@ -12,12 +12,12 @@ import (
 
 // services builds the domain's command services over the store; the caller
 // adds the read side and the server's own collaborators.
-func services(store events.Store, reg *events.Registry) (api.Deps, error) {
+func services(store events.Store, reg *events.Registry, set settings) (api.Deps, error) {
 	x, err := domain.NewExecutor(store, reg, func() (events.ID, error) { return events.NewID(rand.Reader) })
 	if err != nil {
 		return api.Deps{}, err
 	}
-	complaints, err := complaint.NewService(x, complaint.Rules{})
+	complaints, err := complaint.NewService(x, set.rules)
 	if err != nil {
 		return api.Deps{}, err
 	}
@@ -25,5 +25,6 @@ func services(store events.Store, reg *events.Registry) (api.Deps, error) {
 	if err != nil {
 		return api.Deps{}, err
 	}
-	return api.Deps{Store: store, Complaints: complaints, Households: households}, nil
+	return api.Deps{Store: store, Complaints: complaints, Households: households,
+		PovertyLines: set.lines, Scorecards: set.scorecards}, nil
 }
