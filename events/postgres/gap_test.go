@@ -48,7 +48,9 @@ func TestLateCommitsAreNeverSkipped(t *testing.T) {
 		// Held, positions taken: no reader sees them yet.
 		if evs, err := other.ReadAll(hctx, last, 1); err != nil || len(evs) != 0 {
 			seenEarly.Add(1)
-			holdErr.Do(func() { firstHoldErr = fmt.Errorf("held position %d readable before commit: %d events, %v", last, len(evs), err) })
+			holdErr.Do(func() {
+				firstHoldErr = fmt.Errorf("held position %d readable before commit: %d events, %v", last, len(evs), err)
+			})
 		}
 		if h, err := other.Head(hctx); err != nil || h >= last {
 			seenEarly.Add(1)
