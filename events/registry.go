@@ -2,8 +2,10 @@ package events
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"regexp"
 	"sort"
 )
@@ -13,6 +15,12 @@ import (
 // (const TypeHouseholdEnrolled = "household.enrolled.v1"); names are never
 // derived by reflection, so renaming a Go type never renames a fact. Validate
 // reports every problem at once, as an *InvalidError where it can.
+//
+// A payload type must round-trip: the JSON that json.Marshal makes of a
+// payload that validates decodes strictly (Registry.Decode) into one that
+// validates too. CheckAppend relies on it for events made by Encode (see
+// there); a type that breaks it is a programming error, which Decode reports
+// on the way out.
 type Payload interface {
 	EventType() string
 	Validate() error
@@ -35,6 +43,9 @@ type upcast struct {
 type Registry struct {
 	payloads  map[string]func() Payload
 	upcasters map[string]upcast
+	// seed keys the seals Encode puts on its events; it is random per
+	// registry, so no other registry's seal and no hand-made bytes match.
+	seed maphash.Seed
 }
 
 // typeName is "area.fact.vN": lower-case words separated by dots, then an
@@ -46,7 +57,7 @@ func ValidTypeName(s string) bool { return len(s) <= TypeBytesMax && typeName.Ma
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{payloads: map[string]func() Payload{}, upcasters: map[string]upcast{}}
+	return &Registry{payloads: map[string]func() Payload{}, upcasters: map[string]upcast{}, seed: maphash.MakeSeed()}
 }
 
 // Register adds the payload types made by each constructor. It panics on a
@@ -151,6 +162,30 @@ func (r *Registry) decodeCurrent(typ string, data []byte) (Payload, error) {
 
 // Encode makes an event of payload p: it validates p (the check on the way
 // in) and marshals it. The caller supplies the ID and metadata.
+//
+// The event carries a seal, so that CheckAppend of the same registry does
+// not decode and validate its payload a second time (on a busy store that
+// decode is most of the CPU an append costs). The trust rule:
+//
+//   - The seal is a 64-bit hash, keyed with the registry's random seed, of
+//     Type and of the bytes of Data, stored in Data's spare capacity just
+//     past its length, where nothing that reads Data looks (json, cmp and
+//     reflect.DeepEqual see len(Data) bytes only). Event has no field for it.
+//   - CheckAppend skips the payload decode only when that hash matches Type
+//     and Data exactly as they are at the call. An event whose Data was
+//     replaced, copied, resliced, appended to or edited in place, whose Type
+//     was changed, that was built by hand, read back from a store or made by
+//     another registry, is decoded and validated in full, as before.
+//     Everything else CheckAppend checks (stream, ID, size, metadata, type)
+//     is checked for every event.
+//   - The seal guards against mistakes, not against an attacker who already
+//     runs code in the process: maphash is not a MAC. A chance match needs
+//     64 bits to agree (about 5e-20). Writing into Data's capacity past its
+//     length while an append reads the event is a data race, a programming
+//     error like any other.
+//   - Skipping the decode is sound because Encode validated p and Data is
+//     json.Marshal(p), which decodes back to a valid payload when the
+//     payload type round-trips (see Payload).
 func (r *Registry) Encode(id ID, meta Metadata, p Payload) (Event, error) {
 	typ := p.EventType()
 	if !r.Known(typ) {
@@ -163,5 +198,31 @@ func (r *Registry) Encode(id ID, meta Metadata, p Payload) (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("events: encode %q: %w", typ, err)
 	}
-	return Event{ID: id, Type: typ, Data: data, Meta: meta}, nil
+	sealed := make([]byte, len(data), len(data)+sealBytes)
+	copy(sealed, data)
+	binary.LittleEndian.PutUint64(sealed[len(data):len(data)+sealBytes], r.seal(typ, data))
+	return Event{ID: id, Type: typ, Data: sealed, Meta: meta}, nil
+}
+
+// sealBytes is the size of the seal Encode stores past the end of Data.
+const sealBytes = 8
+
+// seal is the keyed hash of an event's type and payload bytes.
+func (r *Registry) seal(typ string, data []byte) uint64 {
+	var h maphash.Hash
+	h.SetSeed(r.seed)
+	h.WriteString(typ)
+	h.WriteByte(0) // type names hold no NUL, so type and data cannot shift into each other
+	h.Write(data)
+	return h.Sum64()
+}
+
+// sealed reports whether data carries this registry's seal of typ and data,
+// exactly as Encode made them.
+func (r *Registry) sealed(typ string, data []byte) bool {
+	if len(data) == 0 || cap(data)-len(data) < sealBytes {
+		return false
+	}
+	tag := data[len(data) : len(data)+sealBytes]
+	return binary.LittleEndian.Uint64(tag) == r.seal(typ, data)
 }

@@ -3,6 +3,7 @@ package events
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -31,98 +32,138 @@ func ValidStream(s string) string {
 // the limits, and returns an *InvalidError naming every problem, or nil. Every
 // backend calls it before writing anything, so all of them accept and refuse
 // exactly the same input.
+//
+// It is on every append's path, so the happy path formats nothing and
+// allocates nothing: field names are built only for the problems found, and
+// the payload of an event sealed by this registry's Encode is not decoded
+// again (see Registry.Encode for the exact rule).
 func (r *Registry) CheckAppend(stream string, evs []Event) error {
-	var ps []Problem
-	add := func(field, reason string, cause error) {
-		ps = append(ps, Problem{Field: field, Reason: reason, Cause: cause})
-	}
+	var ps problemList
 	if why := ValidStream(stream); why != "" {
 		var cause error
 		if len(stream) > StreamBytesMax {
 			cause = ErrLimit
 		}
-		add("stream", why, cause)
+		ps.add("stream", why, cause)
 	}
 	switch {
 	case len(evs) == 0:
-		add("events", "no events to append", nil)
+		ps.add("events", "no events to append", nil)
 	case len(evs) > BatchEventsMax:
-		add("events", fmt.Sprintf("%d events, above the limit of %d per append", len(evs), BatchEventsMax), ErrLimit)
+		ps.add("events", fmt.Sprintf("%d events, above the limit of %d per append", len(evs), BatchEventsMax), ErrLimit)
 	}
 	total := 0
-	seen := make(map[ID]int, len(evs))
-	for i, ev := range evs {
-		f := fmt.Sprintf("events[%d]", i)
-		if ev.ID.IsZero() {
-			add(f+".id", "is missing", nil)
-		} else if j, dup := seen[ev.ID]; dup {
-			add(f+".id", fmt.Sprintf("repeats events[%d].id", j), nil)
-		} else {
-			seen[ev.ID] = i
+	var seen map[ID]int // only for batches above dupScanMax
+	if len(evs) > dupScanMax {
+		seen = make(map[ID]int, len(evs))
+	}
+	for i := range evs {
+		ev := &evs[i]
+		switch {
+		case ev.ID.IsZero():
+			ps.add(evField(i, ".id"), "is missing", nil)
+		case seen != nil:
+			if j, dup := seen[ev.ID]; dup {
+				ps.add(evField(i, ".id"), fmt.Sprintf("repeats events[%d].id", j), nil)
+			} else {
+				seen[ev.ID] = i
+			}
+		default:
+			for j := range i {
+				if evs[j].ID == ev.ID {
+					ps.add(evField(i, ".id"), fmt.Sprintf("repeats events[%d].id", j), nil)
+					break
+				}
+			}
 		}
-		ev.Stream = stream // the limit counts the stream the event goes to, whatever the field says
-		size := ev.Size()
+		// The limit counts the stream the event goes to, whatever the field says.
+		size := ev.Size() - len(ev.Stream) + len(stream)
 		total += size
 		if size > EventBytesMax {
-			add(f, fmt.Sprintf("is %d bytes, above the limit of %d", size, EventBytesMax), ErrLimit)
+			ps.add(evField(i, ""), fmt.Sprintf("is %d bytes, above the limit of %d", size, EventBytesMax), ErrLimit)
 		}
-		r.checkMeta(f+".meta", ev.Meta, add)
-		r.checkPayload(f, ev, add)
+		checkMeta(i, &ev.Meta, &ps)
+		r.checkPayload(i, ev, &ps)
 	}
 	if total > BatchBytesMax {
-		add("events", fmt.Sprintf("%d bytes in all, above the limit of %d per append", total, BatchBytesMax), ErrLimit)
+		ps.add("events", fmt.Sprintf("%d bytes in all, above the limit of %d per append", total, BatchBytesMax), ErrLimit)
 	}
 	if len(ps) > 0 {
-		return &InvalidError{Problems: ps}
+		return &InvalidError{Problems: []Problem(ps)}
 	}
 	return nil
 }
 
-func (r *Registry) checkPayload(f string, ev Event, add func(string, string, error)) {
+// dupScanMax is the largest batch whose IDs CheckAppend compares pairwise
+// instead of through a map: below it, the scan is cheaper than the map.
+const dupScanMax = 16
+
+// problemList collects CheckAppend's problems.
+type problemList []Problem
+
+func (ps *problemList) add(field, reason string, cause error) {
+	*ps = append(*ps, Problem{Field: field, Reason: reason, Cause: cause})
+}
+
+// evField names a field of the i-th event ("events[3].meta.role"); it is
+// called only when a problem is found.
+func evField(i int, suffix string) string {
+	return "events[" + strconv.Itoa(i) + "]" + suffix
+}
+
+func (r *Registry) checkPayload(i int, ev *Event, ps *problemList) {
+	// A registered name is a well-formed one (Register checks), so the
+	// regular expression runs only for names the registry does not know.
 	switch {
+	case r.Known(ev.Type):
 	case !ValidTypeName(ev.Type):
-		add(f+".type", fmt.Sprintf("%q is not a type name like area.fact.v1", ev.Type), nil)
+		ps.add(evField(i, ".type"), fmt.Sprintf("%q is not a type name like area.fact.v1", ev.Type), nil)
 		return
-	case !r.Known(ev.Type):
-		add(f+".type", fmt.Sprintf("%q is not a registered event type", ev.Type), ErrUnknownType)
+	default:
+		ps.add(evField(i, ".type"), fmt.Sprintf("%q is not a registered event type", ev.Type), ErrUnknownType)
 		return
+	}
+	switch {
 	case len(ev.Data) > EventBytesMax:
 		return // already reported as too large; do not decode it
+	case r.sealed(ev.Type, ev.Data):
+		return // validated by Encode, and unchanged since
 	}
 	if _, err := r.decodeCurrent(ev.Type, ev.Data); err != nil {
 		var inv *InvalidError
 		if errors.As(err, &inv) {
 			for _, p := range inv.Problems {
-				add(f+".data."+p.Field, p.Reason, p.Cause)
+				ps.add(evField(i, ".data."+p.Field), p.Reason, p.Cause)
 			}
 			return
 		}
-		add(f+".data", err.Error(), nil)
+		ps.add(evField(i, ".data"), err.Error(), nil)
 	}
 }
 
-func (r *Registry) checkMeta(f string, m Metadata, add func(string, string, error)) {
-	fields := []struct{ name, v string }{
-		{"actorId", m.ActorID}, {"role", m.Role}, {"jurisdiction", m.Jurisdiction},
-		{"idempotencyKey", m.IdempotencyKey}, {"correlationId", m.CorrelationID}, {"causationId", m.CausationID},
-	}
-	for _, fl := range fields {
+// metaFieldNames are the JSON names of Metadata's string fields, in the order
+// checkMeta reads them.
+var metaFieldNames = [...]string{"actorId", "role", "jurisdiction", "idempotencyKey", "correlationId", "causationId"}
+
+func checkMeta(i int, m *Metadata, ps *problemList) {
+	vals := [...]string{m.ActorID, m.Role, m.Jurisdiction, m.IdempotencyKey, m.CorrelationID, m.CausationID}
+	for k, v := range vals {
 		switch {
-		case len(fl.v) > MetaFieldBytesMax:
-			add(f+"."+fl.name, fmt.Sprintf("is %d bytes, above the limit of %d", len(fl.v), MetaFieldBytesMax), ErrLimit)
-		case !utf8.ValidString(fl.v):
-			add(f+"."+fl.name, "is not valid UTF-8", nil)
+		case len(v) > MetaFieldBytesMax:
+			ps.add(evField(i, ".meta."+metaFieldNames[k]), fmt.Sprintf("is %d bytes, above the limit of %d", len(v), MetaFieldBytesMax), ErrLimit)
+		case !utf8.ValidString(v):
+			ps.add(evField(i, ".meta."+metaFieldNames[k]), "is not valid UTF-8", nil)
 		}
 	}
 	if m.ActorID == "" {
-		add(f+".actorId", "is missing: every event names who caused it", nil)
+		ps.add(evField(i, ".meta.actorId"), "is missing: every event names who caused it", nil)
 	}
 	if m.OccurredAt.IsZero() {
-		add(f+".occurredAt", "is missing: every event says when it happened", nil)
+		ps.add(evField(i, ".meta.occurredAt"), "is missing: every event says when it happened", nil)
 	}
-	for i := 0; i < len(m.Jurisdiction); i++ {
-		if c := m.Jurisdiction[i]; c < '0' || c > '9' {
-			add(f+".jurisdiction", fmt.Sprintf("%q is not a division-code prefix (digits only)", m.Jurisdiction), nil)
+	for k := 0; k < len(m.Jurisdiction); k++ {
+		if c := m.Jurisdiction[k]; c < '0' || c > '9' {
+			ps.add(evField(i, ".meta.jurisdiction"), fmt.Sprintf("%q is not a division-code prefix (digits only)", m.Jurisdiction), nil)
 			break
 		}
 	}

@@ -90,7 +90,10 @@ func benchAppend(ctx context.Context, dir string, writers, n int) (benchRow, err
 		return benchRow{}, err
 	}
 	defer os.RemoveAll(tmp)
-	evs, records, err := benchEvents(n)
+	// One registry encodes the events and checks them in the store, as in
+	// `drip serve`, where the command services and the store share it.
+	reg := benchRegistry()
+	evs, records, err := benchEvents(reg, n)
 	if err != nil {
 		return benchRow{}, err
 	}
@@ -105,7 +108,7 @@ func benchAppend(ctx context.Context, dir string, writers, n int) (benchRow, err
 	if err != nil {
 		return benchRow{}, fmt.Errorf("baseline: %w", err)
 	}
-	store, err := embedded.Open(tmp+"/store", benchRegistry(), embedded.Options{})
+	store, err := embedded.Open(tmp+"/store", reg, embedded.Options{})
 	if err != nil {
 		return benchRow{}, err
 	}

@@ -41,12 +41,11 @@ func benchRegistry() *events.Registry {
 	return r
 }
 
-// benchEvents makes n distinct events with deterministic IDs, encoded before
-// the clock starts so the benchmark measures the store, not JSON, and the
-// baseline's records: each event's whole envelope as JSON, about the bytes the
-// store writes for it.
-func benchEvents(n int) ([]events.Event, [][]byte, error) {
-	reg := benchRegistry()
+// benchEvents makes n distinct events with deterministic IDs, encoded by reg
+// before the clock starts so the benchmark measures the store, not JSON, and
+// the baseline's records: each event's whole envelope as JSON, about the bytes
+// the store writes for it.
+func benchEvents(reg *events.Registry, n int) ([]events.Event, [][]byte, error) {
 	ns := events.MustParseID("6f2d4c1e-8a7b-4c3d-9e2f-1a0b3c4d5e6f")
 	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	meta := events.Metadata{ActorID: "bench", Role: "admin", Jurisdiction: "520526", OccurredAt: at}
