@@ -73,6 +73,7 @@ func (s *Store) appendOnce(ctx context.Context, stream string, expected events.E
 
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
+	b.Queue(s.q.newStream, stream)
 	var version int64
 	b.Queue(s.q.lockStream, stream).QueryRow(func(r pgx.Row) error { return r.Scan(&version) })
 	stored := map[events.ID]events.Event{}

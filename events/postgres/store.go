@@ -173,9 +173,9 @@ func toBigint(v uint64) int64 { return int64(min(v, math.MaxInt64)) }
 
 // queries are the store's SQL with the schema filled in.
 type queries struct {
-	schema, channel                           string
-	head, lockStream, lookup, setVersion, add string
-	readAll, streamVersion, readFwd, readBack string
+	schema, channel                                      string
+	head, newStream, lockStream, lookup, setVersion, add string
+	readAll, streamVersion, readFwd, readBack            string
 }
 
 // eventCols are the columns scanEvent reads, in its order.
@@ -188,10 +188,11 @@ func newQueries(schema string) queries {
 		schema:  schema,
 		channel: "drip_" + schema,
 		head:    r.Replace(`SELECT position FROM {s}.head`),
-		// Locks the stream's row (creating it at version 0 if new) and
-		// returns its version.
-		lockStream: r.Replace(`INSERT INTO {s}.streams AS st (name, version) VALUES ($1, 0)
-			ON CONFLICT (name) DO UPDATE SET version = st.version RETURNING version`),
+		// Create the stream's row at version 0 if it is new (rolled back
+		// with the append if that fails), then lock it and read its
+		// version; FOR UPDATE writes no new row version.
+		newStream:  r.Replace(`INSERT INTO {s}.streams (name, version) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`),
+		lockStream: r.Replace(`SELECT version FROM {s}.streams WHERE name = $1 FOR UPDATE`),
 		lookup:     r.Replace(`SELECT {cols} FROM {s}.events WHERE event_id = ANY($1)`),
 		setVersion: r.Replace(`UPDATE {s}.streams SET version = $2 WHERE name = $1`),
 		// Takes the positions from the head row (and holds its lock until
