@@ -1,0 +1,4 @@
+package fund
+
+// SumLots adds up lots, for tests.
+var SumLots = sumLots
