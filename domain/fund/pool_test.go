@@ -89,7 +89,11 @@ func TestAllocate(t *testing.T) {
 			allocate(2, fund.Draw{Document: doc1, AmountFen: 1}, fund.Draw{Document: doc1, AmountFen: 1}),
 			refused("draws[1].document draw_duplicate")},
 		{"a project not in the database is refused", pooled(),
-			func() fund.Allocate { c := allocate(1, fund.Draw{Document: doc1, AmountFen: 1}); c.ProjectFacts = fund.ProjectFacts{}; return c }(),
+			func() fund.Allocate {
+				c := allocate(1, fund.Draw{Document: doc1, AmountFen: 1})
+				c.ProjectFacts = fund.ProjectFacts{}
+				return c
+			}(),
 			refused(fund.CodeProjectNotFound)},
 		{"a project not yet approved is refused", pooled(),
 			func() fund.Allocate {
@@ -106,7 +110,11 @@ func TestAllocate(t *testing.T) {
 			}(),
 			refused(fund.CodeWrongStatus)},
 		{"a project of another county is refused", pooled(),
-			func() fund.Allocate { c := allocate(1, fund.Draw{Document: doc1, AmountFen: 1}); c.Project = other; return c }(),
+			func() fund.Allocate {
+				c := allocate(1, fund.Draw{Document: doc1, AmountFen: 1})
+				c.Project = other
+				return c
+			}(),
 			refused("project project_outside_pool")},
 	}
 	for _, tt := range tests {
