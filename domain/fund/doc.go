@@ -62,8 +62,10 @@
 //     splitting the last lot it touches; PaymentInstructed records the lots
 //     drawn.
 //  4. A failed, returned or reversed payment puts its lots back at the
-//     front of the queue, in their order, so the next payment spends those
-//     very fen first and the queue is as if the payment had never been.
+//     front of the queue, in their order (merged with the first queued lot
+//     only when it has the same allocation and document), so the next
+//     payment spends those very fen first. Money that came back is thus
+//     never left idle behind newer allocations.
 //
 // So every fen a household received names, through its payment's lots, the
 // allocation (and through it the pool, its approval reference, and who
