@@ -252,3 +252,8 @@ func TestLineage(t *testing.T) {
 		t.Fatalf("balance %d, received %d, transit %d", s.BalanceFen(), s.ReceivedFen(), s.TransitFen())
 	}
 }
+
+func evidence() fund.Evidence {
+	return fund.Evidence{Kind: fund.EvidenceSignature, Ref: "receipt/2026/0316/01",
+		PhotoSHA256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"}
+}

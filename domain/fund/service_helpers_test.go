@@ -101,7 +101,9 @@ func (w *world) file(t testing.TB, f domain.FileNumber, enroll bool, exitedAt ti
 
 // implementing runs the project through proposal, approval and publicity
 // to implementation.
-func (w *world) implementing(t testing.TB) {
+func (w *world) implementing(t testing.TB) { w.implement(t, project) }
+
+func (w *world) implement(t testing.TB, id fund.ProjectID) {
 	t.Helper()
 	ctx := context.Background()
 	steps := []struct {
@@ -114,7 +116,7 @@ func (w *world) implementing(t testing.TB) {
 		{as(domain.RoleCountyPAO, countyText, later), fund.StartImplementation{}},
 	}
 	for _, s := range steps {
-		if _, err := w.svc.HandleProject(ctx, s.req, project, s.cmd); err != nil {
+		if _, err := w.svc.HandleProject(ctx, s.req, id, s.cmd); err != nil {
 			t.Fatalf("%s: %v", s.cmd.Name(), err)
 		}
 	}
@@ -141,13 +143,15 @@ func (w *world) assign(t testing.TB, f domain.FileNumber) {
 	}
 }
 
-func (w *world) project(t testing.TB) fund.Project {
+func (w *world) project(t testing.TB) fund.Project { return w.projectOf(t, project) }
+
+func (w *world) projectOf(t testing.TB, id fund.ProjectID) fund.Project {
 	t.Helper()
-	evs, err := w.store.ReadStream(context.Background(), fund.ProjectStream(project), 1, events.Forwards, events.ReadEventsMax)
+	evs, err := w.store.ReadStream(context.Background(), fund.ProjectStream(id), 1, events.Forwards, events.ReadEventsMax)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return foldAll(t, fund.EmptyProject(project), fund.EvolveProject, evs)
+	return foldAll(t, fund.EmptyProject(id), fund.EvolveProject, evs)
 }
 
 func pay(f domain.FileNumber, fen domain.Fen) fund.InstructPayment {
