@@ -19,8 +19,8 @@ import (
 // fen it received.
 func TestConservation(t *testing.T) {
 	const (
-		seeds      = 8
-		operations = 400
+		seeds      = 6
+		operations = 300
 		households = 6
 	)
 	for seed := int64(1); seed <= seeds; seed++ {
