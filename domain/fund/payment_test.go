@@ -45,7 +45,7 @@ func TestInstructPayment(t *testing.T) {
 	installment.Installment = true
 	contractor := fund.InstructPayment{Payee: fund.PayeeContractor, Contractor: "91520526MA6DXXXX1X", ContractorName: "Weining Walnut Cooperative",
 		ContractorAccount: &fund.BankAccount{Number: "52050162553600000123", Bank: "China Construction Bank Weining", HolderName: "Weining Walnut Cooperative"},
-		AmountFen: 100_000, Purpose: fund.PurposeWorks, Period: "2026-Q1"}
+		AmountFen:         100_000, Purpose: fund.PurposeWorks, Period: "2026-Q1"}
 	contractorPaid := &fund.PaymentInstructed{Project: project, Ref: ref1, Payee: fund.PayeeContractor, Contractor: contractor.Contractor,
 		ContractorName: contractor.ContractorName, Account: *contractor.ContractorAccount, AmountFen: 100_000, Purpose: fund.PurposeWorks,
 		Period: "2026-Q1", Lots: []fund.Lot{{Allocation: fund.AllocationRef(county, 1), Document: doc1, AmountFen: 60_000},
@@ -209,7 +209,9 @@ func TestSettleFailAcknowledgeReverse(t *testing.T) {
 // that restores its lots at the front, and a reversal.
 func TestLineage(t *testing.T) {
 	a1, a2 := fund.AllocationRef(county, 1), fund.AllocationRef(county, 2)
-	l := func(a, doc string, fen domain.Fen) fund.Lot { return fund.Lot{Allocation: a, Document: doc, AmountFen: fen} }
+	l := func(a, doc string, fen domain.Fen) fund.Lot {
+		return fund.Lot{Allocation: a, Document: doc, AmountFen: fen}
+	}
 	h := append(implementingP(), received(1, lot(doc1, 300), lot(doc2, 200)), received(2, lot(doc3, 500)),
 		assigned(fileN(1)), assigned(fileN(2)), assigned(fileN(3)))
 	s := givenProject(t, h)
