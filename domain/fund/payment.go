@@ -179,6 +179,9 @@ func (p *PaymentSettled) Validate() error {
 	if p.Transfer.DebitAccount != TransitAccount(p.Project) {
 		ps.Addf("transfer.debitAccount", CodeTransferMismatch, "a settlement moves money out of transit:%s", p.Project)
 	}
+	if k := p.Transfer.CreditAccount.Kind(); k != KindHousehold && k != KindContractor {
+		ps.Addf("transfer.creditAccount", CodeTransferMismatch, "a settlement pays a household or a contractor, not a %s", k)
+	}
 	p.Transfer.check(&ps, p.Transfer.DebitAccount, p.Transfer.CreditAccount, p.Transfer.AmountFen)
 	return ps.Err()
 }
@@ -300,6 +303,9 @@ func (p *PaymentReversed) Validate() error {
 	requireID(&ps, "reverses", p.Reverses)
 	requireText(&ps, "reason", p.Reason, TextRunesMax)
 	checkLots(&ps, "lots", p.Lots, p.Transfer.AmountFen, LotsPerPaymentMax)
+	if k := p.Transfer.DebitAccount.Kind(); k != KindHousehold && k != KindContractor {
+		ps.Addf("transfer.debitAccount", CodeTransferMismatch, "a reversal takes money back from a household or a contractor, not a %s", k)
+	}
 	p.Transfer.check(&ps, p.Transfer.DebitAccount, ProjectAccount(p.Project), p.Transfer.AmountFen)
 	return ps.Err()
 }

@@ -72,7 +72,10 @@ func (InstructPayment) Name() string { return "instruct_payment" }
 //     (duplicate_payment);
 //   - the project's balance covers the amount (insufficient_funds).
 //
-// The lots are drawn first in, first out.
+// The lots are drawn first in, first out. A further installment is, by
+// its nature, not caught by the duplicate rule: send it with an
+// idempotency key (domain.Request.IdempotencyKey), so that a retry after a
+// lost response replays the first instruction instead of paying twice.
 func (c InstructPayment) Decide(s Project, e Env) ([]events.Payload, error) {
 	ev, err := c.draft(s)
 	if err != nil {
