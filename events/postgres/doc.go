@@ -42,7 +42,10 @@
 // that do group-commit. To keep the section short, everything else (the
 // stream lock, the expected-version check, the idempotency look-up) happens
 // in the first round trip, and the head UPDATE, the inserts, the
-// notification and COMMIT go in one pipelined second round trip.
+// notification and COMMIT go in one pipelined second round trip. A queue in
+// Go in front of the head row (one append per process at a time) was
+// measured and is slower: appends already waiting on the row lock have their
+// statements on the server, so the handover costs no round trip.
 //
 // The alternative, a sequence with a "safe horizon" (read only below the
 // oldest position still in flight, found from pg_snapshot_xmin), keeps group
