@@ -25,6 +25,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"serve":  {"start the HTTP server on the embedded store", runServe},
+		"demo":   {"load a synthetic Weining county into an empty data directory (drip demo -h)", runDemo},
 		"bench":  {"measure the store against the disk's own baseline (drip bench append -h)", runBench},
 		"token":  {"issue a signed bearer token (drip token issue -h)", runToken},
 		"keys":   {"generate the notary's checkpoint-signing key pair (drip keys generate -h)", runKeys},

@@ -37,6 +37,7 @@ finish first.`, stderr)
 	origin := fs.String("origin", "drip.local/deployment", "the deployment's name in its signed checkpoints (used when the notary's keys are first generated in DATA/keys)")
 	configFile := fs.String("config", "", "JSON file of poverty lines, complaint deadlines, holidays and a scorecards directory (see cmd/drip/config.go)")
 	every := fs.Duration("checkpoint-interval", 10*time.Second, "the longest a signed checkpoint trails the log")
+	demo := fs.Bool("demo", false, "load the demo county first if --data holds no events (see drip demo -h), and print ready-to-use tokens")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -44,6 +45,11 @@ finish first.`, stderr)
 	set, err := loadSettings(*configFile)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
+	}
+	if *demo {
+		if err := demoBeforeServe(ctx, *dataDir, cfg.Addr, demoHouseholdsDefault, stdout, stderr); err != nil {
+			return err
+		}
 	}
 	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Origin: *origin, CheckpointInterval: *every, Settings: set}, log, nil)
 }

@@ -1,0 +1,472 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/drip-ledger/drip/api"
+	"github.com/drip-ledger/drip/domain"
+	"github.com/drip-ledger/drip/domain/complaint"
+	"github.com/drip-ledger/drip/domain/household"
+	"github.com/drip-ledger/drip/domain/scorecard"
+)
+
+// The plan: the county's officials, villages and households, and every
+// request that will be sent, each at the simulated instant it is sent. It
+// is built from the seed alone, before anything is sent, so the same seed
+// gives the same requests in the same order at the same instants.
+
+// demoStep is one request of the plan. Its body is built when it runs,
+// since it may name what an earlier step recorded (an event's ID).
+type demoStep struct {
+	at  time.Time
+	run func(ctx context.Context, c *demoClient) error
+}
+
+type demoWorld struct {
+	rng        *rand.Rand
+	card       *scorecard.Card
+	lines      domain.PovertyLines
+	towns      []*demoTown
+	villages   []*demoVillage
+	households []*demoHousehold
+	complaints []*demoComplaint
+	steps      []demoStep
+	residents  map[string]bool // resident IDs given out
+	users      map[string]bool // officials' user IDs given out
+	decisions  map[string]int  // last number of each series of decision documents
+	pao        demoActor       // the county poverty alleviation office
+	paoHead    string          // its director, who approves removals and corrections
+	desk       demoActor       // the 12317 desk
+	pool       *demoCadre      // the county cadre being given households
+	cadres     int
+	story      struct{ returned *demoHousehold }
+	err        error // the first impossible step; a bug in the plan
+}
+
+type demoTown struct {
+	demoPlace
+	official demoActor
+	villages []*demoVillage
+}
+
+type demoVillage struct {
+	demoPlace
+	town       *demoTown
+	enumerator demoActor
+	committee  demoActor
+	secretary  *demoCadre // the first secretary, who helps households too
+	households []*demoHousehold
+	rounds     map[int]*demoRound
+	yearEnd    map[int]time.Time // the day of each year's reassessment
+}
+
+// demoRound is one identification round of a village: the village meeting,
+// the publicity, the township's review and the county's decision.
+type demoRound struct {
+	surveyFrom, surveyTo time.Time
+	appraisal            time.Time
+	publicity            time.Time
+	publicityDays        int
+	review               time.Time
+	decision             time.Time
+	decisionRef          string
+}
+
+type demoCadre struct {
+	id, name, rank string
+	left           int // households it may still be given
+}
+
+type demoPerson struct {
+	name      string
+	id        string
+	birth     time.Time
+	sex       domain.Sex
+	relation  string
+	education string
+	health    string
+	labour    string
+	schooling string
+}
+
+func (p demoPerson) body() map[string]any {
+	return map[string]any{"name": p.name, "residentId": p.id, "birthDate": p.birth.Format(time.DateOnly),
+		"relation": p.relation, "sex": string(p.sex), "education": p.education, "health": p.health,
+		"labourAbility": p.labour, "schooling": p.schooling}
+}
+
+func planDemo(n int, seed uint64) *demoWorld {
+	w := &demoWorld{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), card: scorecard.Default(),
+		lines: domain.DefaultPovertyLines(), residents: map[string]bool{}, users: map[string]bool{}, decisions: map[string]int{}}
+	w.places()
+	w.peopleAndTracks(n)
+	for _, h := range w.households {
+		w.script(h)
+	}
+	w.numberFiles()
+	w.planComplaints(max(10, min(40, n/15)))
+	return w
+}
+
+// add schedules a step; an instant outside the simulated span is a bug in
+// the plan, reported before anything is sent.
+func (w *demoWorld) add(at time.Time, run func(ctx context.Context, c *demoClient) error) {
+	if (at.Before(demoStart) || at.After(demoEnd)) && w.err == nil {
+		w.err = fmt.Errorf("demo plan: a step at %s is outside %s..%s", at, demoStart, demoEnd)
+	}
+	w.steps = append(w.steps, demoStep{at: at, run: run})
+}
+
+// run sends the plan in time order (steps at the same instant in the order
+// they were planned), moving the clock to each step's instant first.
+func (w *demoWorld) run(ctx context.Context, c *demoClient, clock *demoClock, progress io.Writer) error {
+	if w.err != nil {
+		return w.err
+	}
+	slices.SortStableFunc(w.steps, func(a, b demoStep) int { return a.at.Compare(b.at) })
+	year := 0
+	for _, s := range w.steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		clock.set(s.at)
+		if progress != nil && s.at.Year() != year {
+			year = s.at.Year()
+			fmt.Fprintf(progress, "demo: %d (%d of %d requests sent)\n", year, c.requests, len(w.steps))
+		}
+		if err := s.run(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// post schedules a request by a at at; body is called when it is sent, then
+// then (if any) with the answer.
+func (w *demoWorld) post(at time.Time, a demoActor, path func() string, body func() any, then func(api.CommandResponse)) {
+	w.add(at, func(ctx context.Context, c *demoClient) error {
+		r, err := c.post(ctx, a, path(), body())
+		if err == nil && then != nil {
+			then(r)
+		}
+		return err
+	})
+}
+
+// Randomness and time.
+
+func (w *demoWorld) chance(p float64) bool { return w.rng.Float64() < p }
+
+func (w *demoWorld) between(lo, hi int) int { return lo + w.rng.IntN(hi-lo+1) }
+
+func pick[T any](w *demoWorld, xs []T) T { return xs[w.rng.IntN(len(xs))] }
+
+// date is a day at 09:00 in China.
+func date(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 9, 0, 0, 0, complaint.ChinaTime)
+}
+
+// workTime is a random instant of office hours (09:00–17:00) on t's day.
+func (w *demoWorld) workTime(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 9, 0, 0, 0, t.Location()).Add(time.Duration(w.rng.IntN(8*60)) * time.Minute)
+}
+
+// dayIn is a random office-hours instant on a day from lo to hi.
+func (w *demoWorld) dayIn(lo, hi time.Time) time.Time {
+	days := int(hi.Sub(lo).Hours() / 24)
+	return w.workTime(lo.AddDate(0, 0, w.rng.IntN(days+1)))
+}
+
+// later is an office-hours instant lo to hi days after t.
+func (w *demoWorld) later(t time.Time, lo, hi int) time.Time {
+	return w.workTime(t.AddDate(0, 0, w.between(lo, hi)))
+}
+
+// decisionRef numbers a document in the series prefix of year, e.g.
+// 威扶办发〔2014〕23号.
+func (w *demoWorld) decisionRef(prefix string, year int) string {
+	key := prefix + strconv.Itoa(year)
+	if w.decisions[key] == 0 {
+		w.decisions[key] = w.between(8, 30)
+	}
+	w.decisions[key] += w.between(1, 3)
+	return fmt.Sprintf("%s〔%d〕%d号", prefix, year, w.decisions[key])
+}
+
+// Places and officials.
+
+func (w *demoWorld) places() {
+	w.pao = w.official("pao", domain.RoleCountyPAO, demoCountyCode)
+	w.desk = w.official("desk", domain.RoleComplaintDesk, demoCountyCode)
+	w.paoHead = "县扶贫办主任 " + w.name(domain.SexMale).han
+	for _, td := range demoTowns {
+		t := &demoTown{demoPlace: td.demoPlace}
+		t.official = w.official("town."+td.pinyin, domain.RoleTownship, td.code)
+		for _, vd := range td.villages {
+			v := &demoVillage{demoPlace: vd, town: t, rounds: map[int]*demoRound{}, yearEnd: map[int]time.Time{}}
+			v.enumerator = w.official("enum."+vd.pinyin, domain.RoleEnumerator, vd.code)
+			v.committee = w.official("cun."+vd.pinyin, domain.RoleVillage, vd.code)
+			rank := household.RankDeputySection
+			if w.chance(0.5) {
+				rank = household.RankSection
+			}
+			v.secretary = &demoCadre{id: "WN-SJ-" + vd.code[6:], name: w.name(domain.SexMale).han, rank: rank,
+				left: household.CadreCapacity(rank)}
+			t.villages = append(t.villages, v)
+			w.villages = append(w.villages, v)
+		}
+		w.towns = append(w.towns, t)
+	}
+}
+
+// official is an official of role over jur, with a user ID spelt from the
+// name: pao.chen.guoming.
+func (w *demoWorld) official(prefix string, role domain.Role, jur string) demoActor {
+	for {
+		n := w.name(pick(w, []domain.Sex{domain.SexMale, domain.SexFemale}))
+		user := prefix + "." + n.pinyin
+		if !w.users[user] {
+			w.users[user] = true
+			return demoActor{user: user, role: role, jur: jur}
+		}
+	}
+}
+
+// name is a name of sex, in characters and in pinyin (chen.guoming).
+func (w *demoWorld) name(sex domain.Sex) demoChar {
+	return w.nameWith(pick(w, demoSurnames), sex)
+}
+
+func (w *demoWorld) nameWith(surname demoChar, sex domain.Sex) demoChar {
+	chars := demoMaleChars
+	if sex == domain.SexFemale {
+		chars = demoFemaleChars
+	}
+	n := demoChar{surname.han, surname.pinyin + "."}
+	for range w.between(1, 2) {
+		c := pick(w, chars)
+		n.han += c.han
+		n.pinyin += c.pinyin
+	}
+	return n
+}
+
+// cadreFor gives h a helping cadre with room under the "4321" rule: the
+// village's first secretary for some, a county cadre for the others. A
+// cadre's slots are never given twice, so no cadre is ever above capacity.
+func (w *demoWorld) cadreFor(v *demoVillage) *demoCadre {
+	c := v.secretary
+	if c.left == 0 || w.chance(0.5) {
+		if w.pool == nil || w.pool.left == 0 {
+			ranks := []string{household.RankGeneral, household.RankBelowSection, household.RankDeputySection,
+				household.RankSection, household.RankBelowSection, household.RankGeneral}
+			rank := ranks[w.cadres%len(ranks)]
+			w.pool = &demoCadre{id: fmt.Sprintf("WN-GB-%04d", w.cadres+1), name: w.name(pick(w, []domain.Sex{domain.SexMale, domain.SexFemale})).han,
+				rank: rank, left: household.CadreCapacity(rank)}
+			w.cadres++
+		}
+		c = w.pool
+	}
+	if c == v.secretary && c.left == household.CadreCapacity(c.rank) {
+		w.cadres++
+	}
+	c.left--
+	return c
+}
+
+// residentID is a valid resident identity number for someone born on birth:
+// Weining's address code of the time of first registration (522427 while
+// Weining was under Bijie prefecture, 520526 after 2011), the birth date,
+// a sequence odd for men and even for women, and the check character.
+func (w *demoWorld) residentID(birth time.Time, sex domain.Sex) string {
+	area := "522427"
+	if birth.Year() >= 2012 {
+		area = demoCountyCode
+	}
+	for {
+		seq := 2 * w.rng.IntN(500)
+		if sex == domain.SexMale {
+			seq++
+		}
+		first := fmt.Sprintf("%s%s%03d", area, birth.Format("20060102"), seq)
+		c, err := domain.ResidentIDCheck(first)
+		if err != nil {
+			panic(err) // 17 digits by construction
+		}
+		if id := first + string(c); !w.residents[id] {
+			w.residents[id] = true
+			return id
+		}
+	}
+}
+
+// The scorecard's answers.
+
+// demoBand is the kind of result an assessment is drawn for.
+type demoBand int
+
+const (
+	bandPoor    demoBand = iota // below 60 and below the line: enrolled, returned
+	bandStay                    // 80 or less: stays in the file
+	bandRisk                    // 60 to 80, above the line: monitored
+	bandExit                    // above 80, income 1.6 times the line or more
+	bandNotPoor                 // 60 or more, above the line: surveyed, not proposed
+)
+
+var demoBands = map[demoBand]struct {
+	levelLo, levelHi   float64
+	incomeLo, incomeHi float64 // × the year's line
+	ok                 func(points int) bool
+}{
+	bandPoor:    {0, 0.45, 0.55, 0.95, func(p int) bool { return p < household.PoorPointsBelow }},
+	bandStay:    {0.15, 0.6, 0.6, 1.25, func(p int) bool { return p <= household.ExitPointsAbove }},
+	bandRisk:    {0.45, 0.75, 1.05, 1.45, func(p int) bool { return p >= household.PoorPointsBelow && p <= household.ExitPointsAbove }},
+	bandExit:    {0.85, 1, 1.6, 3, func(p int) bool { return p > household.ExitPointsAbove }},
+	bandNotPoor: {0.5, 0.85, 1.1, 1.8, func(p int) bool { return p >= household.PoorPointsBelow }},
+}
+
+// assessment draws answers and a per-capita income for h in year that fall
+// in band b, and returns them as the assessment's body.
+func (w *demoWorld) assessment(h *demoHousehold, kind string, year int, b demoBand) map[string]any {
+	spec := demoBands[b]
+	level := spec.levelLo + w.rng.Float64()*(spec.levelHi-spec.levelLo)
+	var answers map[string]string
+	for try := 0; ; try++ {
+		answers = w.answers(h, level, true)
+		total := w.score(answers)
+		if spec.ok(total) {
+			break
+		}
+		if try > 2000 {
+			if w.err == nil {
+				w.err = fmt.Errorf("demo plan: no answers for %v in band %d (last %d points)", h.head.name, b, total)
+			}
+			break
+		}
+		if total > household.ExitPointsAbove || (b == bandPoor && total >= household.PoorPointsBelow) {
+			level = max(0, level-0.03)
+		} else {
+			level = min(1, level+0.03)
+		}
+	}
+	line, _ := w.lines.Line(year)
+	factor := spec.incomeLo + w.rng.Float64()*(spec.incomeHi-spec.incomeLo)
+	income := int64(float64(line/100)*factor) * 100
+	return map[string]any{"kind": kind, "year": year, "answers": answers, "netIncomePerCapitaFen": income}
+}
+
+func (w *demoWorld) score(answers map[string]string) int {
+	a, err := scorecard.Score(w.card, answers)
+	if err != nil {
+		panic(fmt.Sprintf("demo plan: the answers do not fit the card: %v", err)) // a bug in answers
+	}
+	return a.TotalPoints
+}
+
+// answers are a survey of h: what its members say about labour and health,
+// the rest drawn around level (0 the worst answer, 1 the best), with noise
+// unless noisy is false.
+func (w *demoWorld) answers(h *demoHousehold, level float64, noisy bool) map[string]string {
+	x := func() float64 {
+		if !noisy {
+			return level
+		}
+		return min(1, max(0, level+(w.rng.Float64()-0.5)*0.5))
+	}
+	opt := func(worstFirst ...string) string {
+		return worstFirst[min(len(worstFirst)-1, int(x()*float64(len(worstFirst))))]
+	}
+	num := func(lo, hi float64) string {
+		v := lo + (hi-lo)*x()
+		return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
+	}
+	a := map[string]string{
+		"housing_condition":                   opt("dangerous_level_1_or_none", "dangerous_level_2_3", "safe"),
+		"housing_area_per_person_m2":          num(6, 42),
+		"road":                                opt("none", "unhardened", "hardened"),
+		"drinking_water":                      opt("none", "cellar_or_spring", "safe_supply"),
+		"electricity":                         opt("power_not_grid_price", "grid_standard_price", "grid_standard_price"),
+		"production_machinery":                opt("no", "yes"),
+		"arable_land_per_person_mu":           num(0.3, 3),
+		"fruit_area_mu":                       "0",
+		"cash_crop_area_mu":                   num(0, 1.6),
+		"food_per_person_jin":                 num(120, 520),
+		"agricultural_income_per_person_yuan": num(40, 900),
+		"land_rented_out":                     "no",
+		"main_labourer_skills":                opt("none", "trained", "one_or_more"),
+		"wage_income_per_person_yuan":         num(0, 2600),
+		"education_debt_yuan":                 "0",
+	}
+	if v := x(); v > 0.35 {
+		a["fruit_area_mu"] = strconv.FormatFloat(math.Round((v-0.35)*30)/10, 'f', -1, 64)
+	}
+	if noisy && w.chance(0.08) {
+		a["land_rented_out"] = "yes"
+	}
+	if v := x(); v < 0.6 {
+		a["education_debt_yuan"] = strconv.Itoa(int((0.6-v)/0.6*150) * 100)
+	}
+	for k, v := range h.derived() {
+		a[k] = v
+	}
+	return a
+}
+
+// derived are the answers h's members give: labour share, health, the main
+// labourer's education, and the highest level a member studies at.
+func (h *demoHousehold) derived() map[string]string {
+	all := append([]demoPerson{h.head}, h.members...)
+	able, main := 0, -1
+	for i, p := range all {
+		if p.labour != household.LabourNone {
+			able++
+			if main < 0 {
+				main = i
+			}
+		}
+	}
+	if main < 0 {
+		main = 0
+	}
+	mainIll, othersIll := all[main].health != "healthy", false
+	ret := "none"
+	rank := map[string]int{"none": 0, "compulsory": 1, "high_school": 2, "college": 3}
+	for i, p := range all {
+		if i != main && p.health != "healthy" {
+			othersIll = true
+		}
+		r := map[string]string{"primary": "compulsory", "junior_middle": "compulsory", "senior_middle": "high_school",
+			"vocational": "high_school", "college": "college"}[p.schooling]
+		if r != "" && rank[r] > rank[ret] {
+			ret = r
+		}
+	}
+	health := map[[2]bool]string{{false, false}: "all_healthy", {false, true}: "main_labourer_healthy_others_ill",
+		{true, false}: "main_labourer_ill", {true, true}: "family_ill"}[[2]bool{mainIll, othersIll}]
+	edu := map[string]string{"preschool": "illiterate", "illiterate": "illiterate", "primary": "primary"}[all[main].education]
+	if edu == "" {
+		edu = "middle_school_or_above"
+	}
+	share := float64(able) / float64(len(all)) * 100
+	return map[string]string{"labour_share_percent": strconv.FormatFloat(math.Round(share*100)/100, 'f', -1, 64),
+		"health": health, "main_labourer_education": edu, "education_return": ret}
+}
+
+// numberFiles gives each village's households their file numbers in the
+// order they were registered.
+func (w *demoWorld) numberFiles() {
+	for _, v := range w.villages {
+		slices.SortStableFunc(v.households, func(a, b *demoHousehold) int { return a.registeredAt.Compare(b.registeredAt) })
+		for i, h := range v.households {
+			h.file = fmt.Sprintf("%s-%04d", v.code, i+1)
+		}
+	}
+}

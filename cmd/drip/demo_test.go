@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drip-ledger/drip/api"
+	"github.com/drip-ledger/drip/domain/complaint"
+	"github.com/drip-ledger/drip/domain/household"
+	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/events/embedded"
+	"github.com/google/go-cmp/cmp"
+)
+
+const demoTestHouseholds = 40
+
+func loadTestDemo(t *testing.T, dir string, seed uint64) demoSummary {
+	t.Helper()
+	sum, err := loadDemo(context.Background(), demoConfig{DataDir: dir, Households: demoTestHouseholds, Seed: seed,
+		Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// demoLog is the whole log of the store in dir, read after it was closed.
+func demoLog(t *testing.T, dir string) []events.Event {
+	t.Helper()
+	store, err := embedded.Open(dir, registry(), embedded.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var all []events.Event
+	for from := uint64(1); ; {
+		page, err := store.ReadAll(context.Background(), from, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page...)
+		if len(page) < 1000 {
+			return all
+		}
+		from = page[len(page)-1].Position + 1
+	}
+}
+
+func TestDemoLoadsEveryStatusThroughTheAPIAndOnlyIntoAnEmptyStore(t *testing.T) {
+	dir := t.TempDir()
+	sum := loadTestDemo(t, dir, 7)
+	log := demoLog(t, dir)
+	if uint64(len(log)) != sum.Events || len(sum.Files) != demoTestHouseholds {
+		t.Fatalf("summary says %d events and %d households; the log has %d events", sum.Events, len(sum.Files), len(log))
+	}
+
+	// Fold every household from the log itself, as an auditor would.
+	reg := registry()
+	streams := map[string][]events.Event{}
+	types := map[string]int{}
+	last := demoStart
+	for _, ev := range log {
+		streams[ev.Stream] = append(streams[ev.Stream], ev)
+		types[ev.Type]++
+		if ev.RecordedAt.Before(last) || ev.RecordedAt.After(demoEnd) || ev.Meta.ActorID == "" {
+			t.Fatalf("event %d at %s by %q: not in order within %s..%s, or no actor", ev.Position, ev.RecordedAt, ev.Meta.ActorID, demoStart, demoEnd)
+		}
+		last = ev.RecordedAt
+	}
+	statuses := map[household.Status]int{}
+	helping := map[string]int{}
+	capacity := map[string]int{}
+	for name, evs := range streams {
+		if !strings.HasPrefix(name, household.StreamPrefix) {
+			continue
+		}
+		s, err := household.StateAt(reg, evs, demoEnd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		statuses[s.Status()]++
+		if c, ok := s.Cadre(); ok && s.Status() != household.StatusExited && s.Status() != household.StatusRemoved {
+			helping[c.ID]++
+			capacity[c.ID] = household.CadreCapacity(c.Rank)
+		}
+	}
+	for _, st := range demoHouseholdStatuses {
+		if statuses[st] == 0 {
+			t.Errorf("no household is %s: %v", st, statuses)
+		}
+	}
+	for id, n := range helping {
+		if n > capacity[id] {
+			t.Errorf("cadre %s helps %d households, above the 4321 rule's %d", id, n, capacity[id])
+		}
+	}
+	complaints := countBy(sum.Complaints)
+	for _, st := range demoComplaintStatuses {
+		if complaints[st] == 0 {
+			t.Errorf("no complaint is %s: %v", st, complaints)
+		}
+	}
+	for _, typ := range []string{household.TypeHouseholdCorrected, household.TypeHouseholdMemberDied, household.TypeHouseholdVisited,
+		household.TypeHouseholdObjectionResolved, household.TypeHouseholdMonitoringStarted, household.TypeHouseholdReturned,
+		household.TypeHouseholdExitWithdrawn, complaint.TypeComplaintAppealed} {
+		if types[typ] == 0 {
+			t.Errorf("the demo records no %s", typ)
+		}
+	}
+
+	_, err := loadDemo(context.Background(), demoConfig{DataDir: dir, Households: demoTestHouseholds, Seed: 8, Log: slog.New(slog.DiscardHandler)})
+	if !errors.Is(err, errStoreNotEmpty) {
+		t.Fatalf("a second load into the same directory = %v, want it refused", err)
+	}
+	if n := len(demoLog(t, dir)); n != len(log) {
+		t.Fatalf("the refused load changed the log from %d to %d events", len(log), n)
+	}
+
+	t.Run("serve --demo on a loaded directory serves it and prints working tokens", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := demoBeforeServe(context.Background(), dir, "127.0.0.1:8080", demoTestHouseholds, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "serving them as they are") {
+			t.Errorf("output does not say the data is served as it is:\n%s", out.String())
+		}
+		key, err := loadOrCreateKey(filepath.Join(dir, tokenKeyFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks := regexp.MustCompile(`export [A-Z_]+=(\S+)`).FindAllStringSubmatch(out.String(), -1)
+		if len(toks) != len(demoTokenUsers) {
+			t.Fatalf("%d tokens printed, want %d:\n%s", len(toks), len(demoTokenUsers), out.String())
+		}
+		for _, m := range toks {
+			c, err := api.VerifyToken(key.Public().(ed25519.PublicKey), m[1], time.Now().Add(23*time.Hour))
+			if err != nil || c.Jurisdiction != demoCountyCode {
+				t.Errorf("token %s…: %+v, %v", m[1][:20], c, err)
+			}
+		}
+	})
+
+	t.Run("the same seed loads the same county", func(t *testing.T) {
+		again := loadTestDemo(t, t.TempDir(), 7)
+		if d := cmp.Diff(sum.Files, again.Files); d != "" {
+			t.Errorf("households differ (-first +second):\n%s", d)
+		}
+		if d := cmp.Diff(sum.Complaints, again.Complaints); d != "" {
+			t.Errorf("complaints differ (-first +second):\n%s", d)
+		}
+		if sum.Events != again.Events || sum.Requests != again.Requests {
+			t.Errorf("first %d events from %d requests, second %d from %d", sum.Events, sum.Requests, again.Events, again.Requests)
+		}
+	})
+}
+
+func TestDemoRefusesTooFewHouseholds(t *testing.T) {
+	_, err := loadDemo(context.Background(), demoConfig{DataDir: t.TempDir(), Households: demoHouseholdsMin - 1, Log: slog.New(slog.DiscardHandler)})
+	if err == nil || !strings.Contains(err.Error(), "households") {
+		t.Fatalf("too few households = %v", err)
+	}
+}
