@@ -22,7 +22,7 @@ var demoShares = []struct {
 	{household.StatusSurveyed, 15, 2, nil},
 	{household.StatusProposed, 10, 1, nil},
 	{household.StatusPublicized, 12, 1, nil},
-	{household.StatusRejected, 15, 3, []string{"objection", "county", "review", "county"}},
+	{household.StatusRejected, 15, 3, []string{"objection", "county", "review", "county"}}, // one objection upheld; see variant
 	{household.StatusExitProposed, 8, 1, nil},
 	{household.StatusExitPublicized, 8, 1, nil},
 	{household.StatusExited, 72, 3, nil},
@@ -63,9 +63,7 @@ func (w *demoWorld) peopleAndTracks(n int) {
 		k := max(s.min, int(math.Round(float64(s.per300*n)/300)))
 		for i := range k {
 			h := &demoHousehold{track: s.status}
-			if len(s.variants) > 0 {
-				h.variant = s.variants[i%len(s.variants)]
-			}
+			h.variant = variant(s.status, s.variants, i)
 			tracks = append(tracks, h)
 		}
 		rest -= k
@@ -96,6 +94,19 @@ func (w *demoWorld) peopleAndTracks(n int) {
 		w.family(h)
 		w.turns(h)
 	}
+}
+
+// variant is the ith household's variant of status: in turn, except that
+// only one rejection follows an upheld objection (objections are rare, and
+// an upheld one rarer).
+func variant(status household.Status, variants []string, i int) string {
+	switch {
+	case len(variants) == 0:
+		return ""
+	case status == household.StatusRejected && i > 0:
+		return variants[1+(i-1)%(len(variants)-1)]
+	}
+	return variants[i%len(variants)]
 }
 
 func (w *demoWorld) weighted(weights []float64) int {
