@@ -243,25 +243,6 @@ func demoServer(ctx context.Context, store events.Store, reg *events.Registry, k
 	return srv, stop, nil
 }
 
-// caughtUpLoads counts a cadre's households once the households view has
-// applied every event written so far: the demo assigns cadres request after
-// request, faster than a view that is merely eventually consistent.
-type caughtUpLoads struct {
-	store events.Store
-	v     *views
-}
-
-func (c caughtUpLoads) Households(ctx context.Context, cadreID string) (int, error) {
-	head, err := c.store.Head(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if err := c.v.waitFor(ctx, head); err != nil {
-		return 0, err
-	}
-	return c.v.households.CadreLoad(cadreID), nil
-}
-
 // demoClock is the simulated time: the server's clock and the store's
 // (RecordedAt). Only the plan moves it, and only forward.
 type demoClock struct{ ns atomic.Int64 }

@@ -129,7 +129,7 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	}
 	deps.Projections, deps.WaitFor, deps.Metrics, deps.Logger = views.status, views.waitFor, metrics, log
 	deps.HouseholdView, deps.ComplaintView, deps.Registry = views.households, views.complaints, reg
-	deps.CadreLoads = cadreLoads{views.households}
+	deps.CadreLoads = caughtUpLoads{store: store, v: views}
 	deps.Notary, deps.VerifierKey = nt, verifierKey
 	deps.TokenKey = key.Public().(ed25519.PublicKey)
 	srv, err := api.New(cfg, deps)

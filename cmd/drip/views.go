@@ -63,9 +63,22 @@ func (v *views) waitFor(ctx context.Context, position uint64) error {
 	return v.runner.WaitFor(ctx, position)
 }
 
-// cadreLoads answers the "4321" rule's count from the households view.
-type cadreLoads struct{ v *households.View }
+// caughtUpLoads counts a cadre's households for the "4321" rule once the
+// households view has applied every event written so far: assignments may
+// come request after request, faster than a view that is merely eventually
+// consistent, and a stale count would let a cadre exceed its capacity.
+type caughtUpLoads struct {
+	store events.Store
+	v     *views
+}
 
-func (c cadreLoads) Households(_ context.Context, cadreID string) (int, error) {
-	return c.v.CadreLoad(cadreID), nil
+func (c caughtUpLoads) Households(ctx context.Context, cadreID string) (int, error) {
+	head, err := c.store.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := c.v.waitFor(ctx, head); err != nil {
+		return 0, err
+	}
+	return c.v.households.CadreLoad(cadreID), nil
 }
