@@ -189,6 +189,12 @@ func (n *Notary) Run(ctx context.Context) error {
 		return errors.New("notary: Run is already running")
 	}
 	defer n.running.Store(false)
+	// Whatever the log already holds (a restart, a loaded demo, a
+	// migration) is signed at once, not up to CheckpointInterval later:
+	// an auditor asking right after a start gets a checkpoint.
+	if err := n.catchUpAndIssue(ctx); err != nil {
+		return err
+	}
 	sub, err := n.store.Subscribe(ctx, n.tree.rng.End()+1)
 	if err != nil {
 		return fmt.Errorf("notary: follow the log: %w", err)
@@ -238,6 +244,20 @@ func (n *Notary) CatchUp(ctx context.Context) error {
 	}
 	if head < n.tree.rng.End() {
 		return &ChangedError{Position: head + 1, Reason: fmt.Sprintf("the log ends at %d but the tree holds %d events", head, n.tree.rng.End())}
+	}
+	if err := n.catchUp(ctx, head); err != nil {
+		return err
+	}
+	return n.issue()
+}
+
+func (n *Notary) catchUpAndIssue(ctx context.Context) error {
+	head, err := n.store.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("notary: head of the log: %w", err)
+	}
+	if head <= n.tree.rng.End() {
+		return nil
 	}
 	if err := n.catchUp(ctx, head); err != nil {
 		return err

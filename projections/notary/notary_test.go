@@ -243,3 +243,34 @@ func TestConfigValidateNamesEveryProblem(t *testing.T) {
 }
 
 var _ = storetest.Registry
+
+// TestRunSignsWhatTheLogHoldsAtOnce: a log filled while no notary ran (a
+// loaded demo, a migration, a restart) is signed as soon as Run starts, not
+// a checkpoint interval later, so an auditor asking right after a start is
+// answered.
+func TestRunSignsWhatTheLogHoldsAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, filepath.Join(dir, "store"))
+	defer s.Close()
+	fill(t, s, 0, 57)
+	k := newKeys(t, origin)
+	n, err := notary.Open(context.Background(), filepath.Join(dir, "notary"), s, k.signer,
+		notary.Config{CheckpointInterval: time.Hour, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	defer func() { cancel(); <-done; n.Close() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if cp, err := n.Latest(); err == nil && cp.Size == 57 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint of the 57 events within 10 s, with an hour's interval")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
