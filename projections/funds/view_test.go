@@ -175,7 +175,7 @@ func story(t *testing.T) (*world, domain.FileNumber, domain.FileNumber) {
 	w.project(finance, fund.ReversePayment{Ref: fund.PaymentRef(project, 3), Reason: "paid twice by the township"})
 	w.project(finance, fund.InstructPayment{Payee: fund.PayeeContractor, Contractor: "91520526MA6X", ContractorName: "Weining Walnut Co-op",
 		ContractorAccount: &fund.BankAccount{Number: "6228480000001234", Bank: "ABC Weining", HolderName: "Weining Walnut Co-op"},
-		AmountFen: 200_000, Purpose: fund.PurposeWorks, Period: "2026-H1"}) // PAY-000004
+		AmountFen:         200_000, Purpose: fund.PurposeWorks, Period: "2026-H1"}) // PAY-000004
 	w.project(finance, fund.SettlePayment{Ref: fund.PaymentRef(project, 4), BankRef: "ABC-0004"})
 	pay(zhang, 30_000, fund.PurposeHousingSubsidy) // PAY-000005, in transit
 	return w, zhang, li
