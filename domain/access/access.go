@@ -20,6 +20,8 @@ const (
 	ViewTimeline = "timeline" // every event concerning a household
 	ViewAsOf     = "as_of"    // a household's file as it stood at an instant
 	ViewSearch   = "search"   // a search over households (names, IDs)
+	// ViewDripTrail is every payment to a household, traced to its sources.
+	ViewDripTrail = "drip_trail"
 )
 
 // QueryBytesMax bounds the recorded query text.
@@ -41,7 +43,7 @@ func (*Viewed) EventType() string { return TypeViewed }
 func (v *Viewed) Validate() error {
 	var ps domain.Problems
 	switch v.View {
-	case ViewDetail, ViewTimeline, ViewAsOf:
+	case ViewDetail, ViewTimeline, ViewAsOf, ViewDripTrail:
 		if _, err := domain.ParseFileNumber(v.FileNumber); err != nil {
 			ps.Add("fileNumber", err)
 		}
@@ -50,7 +52,7 @@ func (v *Viewed) Validate() error {
 			ps.Addf("fileNumber", "access_file_on_search", "a search names no single household")
 		}
 	default:
-		ps.Addf("view", "access_view_unknown", "view %q is not one of detail, timeline, as_of, search", v.View)
+		ps.Addf("view", "access_view_unknown", "view %q is not one of detail, timeline, as_of, drip_trail, search", v.View)
 	}
 	if len(v.Query) > QueryBytesMax || !utf8.ValidString(v.Query) {
 		ps.Addf("query", "access_query_invalid", "the query must be UTF-8 of at most %d bytes", QueryBytesMax)
