@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/domain"
 )
@@ -88,14 +90,18 @@ func TestAuditorWalkthrough(t *testing.T) {
 // behind the log, until the test ends.
 func startServe(t *testing.T, dir string) string {
 	t.Helper()
+	return startServeWith(t, serveConfig{DataDir: dir, Origin: "drip.test/county/520526", CheckpointInterval: 200 * time.Millisecond})
+}
+
+// startServeWith runs `drip serve` with sc (its API address is chosen
+// here) until the test ends.
+func startServeWith(t *testing.T, sc serveConfig) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := api.DefaultConfig()
-	cfg.Addr = "127.0.0.1:0"
+	sc.API = api.DefaultConfig()
+	sc.API.Addr = "127.0.0.1:0"
 	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- serve(ctx, serveConfig{API: cfg, DataDir: dir, Origin: "drip.test/county/520526", CheckpointInterval: 200 * time.Millisecond},
-			slog.New(slog.DiscardHandler), ready)
-	}()
+	go func() { done <- serve(ctx, sc, slog.New(slog.DiscardHandler), ready) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -179,5 +185,19 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func dropSchema(t *testing.T, dsn, schema string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Errorf("drop schema %s: %v", schema, err)
+		return
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+		t.Errorf("drop schema %s: %v", schema, err)
 	}
 }

@@ -5,14 +5,18 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/drip-ledger/drip/api"
+	"github.com/drip-ledger/drip/domain"
 )
 
 func TestHelpListsEveryCommandAndEachHasFlagsHelp(t *testing.T) {
@@ -76,4 +80,36 @@ func TestServeAnswersAndStopsGracefullyWhenCancelled(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop after cancel")
 	}
+}
+
+// TestServeOnPostgreSQL starts the same server with --store postgres://…
+// (the machine's PostgreSQL under CI) and answers a command and a read.
+func TestServeOnPostgreSQL(t *testing.T) {
+	dsn := os.Getenv("DRIP_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI must provide PostgreSQL: set DRIP_TEST_POSTGRES")
+		}
+		t.Skip("no PostgreSQL: set DRIP_TEST_POSTGRES (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+	}
+	schema := fmt.Sprintf("drip_serve_test_%d", time.Now().UnixNano())
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	url := dsn + sep + "drip_schema=" + schema
+	t.Cleanup(func() { dropSchema(t, dsn, schema) })
+	dir := t.TempDir()
+	base := startServeWith(t, serveConfig{DataDir: dir, Store: url, Origin: "drip.test/pg", CheckpointInterval: 200 * time.Millisecond})
+	key, err := loadOrCreateKey(filepath.Join(dir, tokenKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tok, _ := api.IssueToken(key, api.Claims{User: "desk.zhang", Role: domain.RoleComplaintDesk, Jurisdiction: "520526",
+		IssuedAt: now.Unix(), ExpiresAt: now.Add(time.Hour).Unix()})
+	complain(t, base, tok, "12317-2026-000009")
+	waitFor(t, func() bool {
+		return bytes.Contains(httpGet(t, base, tok, "/complaints?position=1", -1), []byte("12317-2026-000009"))
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -54,12 +55,12 @@ STORE is `+storeSchemes+`.`, stderr)
 		}
 	}
 	reg := registry()
-	src, err := openStore(ctx, *from, reg)
+	src, err := openStore(ctx, *from, reg, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	dst, err := openStore(ctx, *to, reg)
+	dst, err := openStore(ctx, *to, reg, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}

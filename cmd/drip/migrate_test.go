@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"regexp"
 	"sync"
 	"testing"
@@ -170,7 +171,7 @@ func TestMigrateRefusesAMissingSourceAndUnknownStores(t *testing.T) {
 func TestOpenStore(t *testing.T) {
 	ctx := context.Background()
 	for _, url := range []string{"memory:", "embedded:" + t.TempDir(), "pebble://" + t.TempDir()} {
-		s, err := openStore(ctx, url, registry())
+		s, err := openStore(ctx, url, registry(), slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Errorf("openStore(%q): %v", url, err)
 			continue
@@ -181,7 +182,7 @@ func TestOpenStore(t *testing.T) {
 		s.Close()
 	}
 	for _, url := range []string{"", "embedded:", "memory:x", "nats://127.0.0.1", "/var/lib/drip"} {
-		if s, err := openStore(ctx, url, registry()); err == nil {
+		if s, err := openStore(ctx, url, registry(), slog.New(slog.DiscardHandler)); err == nil {
 			s.Close()
 			t.Errorf("openStore(%q) accepted it", url)
 		}

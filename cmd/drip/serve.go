@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/drip-ledger/drip/api"
-	"github.com/drip-ledger/drip/events/embedded"
 	"github.com/drip-ledger/drip/projections/notary"
 	"github.com/oklog/run"
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,7 +31,8 @@ SIGINT or SIGTERM stops it gracefully: requests in flight, and their appends,
 finish first.`, stderr)
 	cfg := api.DefaultConfig()
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address, host:port")
-	dataDir := fs.String("data", "./drip-data", "data directory of the embedded store (created if missing)")
+	dataDir := fs.String("data", "./drip-data", "data directory: the embedded store, keys, the notary's tree and checkpoints (created if missing)")
+	storeURL := fs.String("store", "", "the log's store: "+storeSchemes+" (default embedded:DATA)")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines instead of text")
 	origin := fs.String("origin", "drip.local/deployment", "the deployment's name in its signed checkpoints (used when the notary's keys are first generated in DATA/keys)")
 	configFile := fs.String("config", "", "JSON file of poverty lines, complaint deadlines, holidays and a scorecards directory (see cmd/drip/config.go)")
@@ -51,7 +51,7 @@ finish first.`, stderr)
 			return err
 		}
 	}
-	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Origin: *origin, CheckpointInterval: *every, Settings: set}, log, nil)
+	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Store: *storeURL, Origin: *origin, CheckpointInterval: *every, Settings: set}, log, nil)
 }
 
 func newLogger(w io.Writer, asJSON bool) *slog.Logger {
@@ -63,8 +63,11 @@ func newLogger(w io.Writer, asJSON bool) *slog.Logger {
 
 // serveConfig is what `drip serve` is told.
 type serveConfig struct {
-	API                api.Config
-	DataDir            string
+	API     api.Config
+	DataDir string
+	// Store is the log's store URL (see openStore); "" is the embedded
+	// store in DataDir.
+	Store              string
 	Origin             string
 	CheckpointInterval time.Duration
 	// Settings are the rules' configuration; the zero value means defaults.
@@ -85,7 +88,11 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 		return fmt.Errorf("token key: %w", err)
 	}
 	reg := registry()
-	raw, err := embedded.Open(dataDir, reg, embedded.Options{Logger: log})
+	storeURL := sc.Store
+	if storeURL == "" {
+		storeURL = "embedded:" + dataDir
+	}
+	raw, err := openStore(ctx, storeURL, reg, log)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -140,7 +147,7 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	if err != nil {
 		return err
 	}
-	log.Info("drip serving", "addr", ln.Addr().String(), "data", dataDir)
+	log.Info("drip serving", "addr", ln.Addr().String(), "data", dataDir, "store", redact(storeURL))
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

@@ -4,26 +4,31 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	neturl "net/url"
 	"strings"
 
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/events/embedded"
+	"github.com/drip-ledger/drip/events/postgres"
 )
 
 // errUnknownScheme is returned by openStore for a URL it cannot open.
 var errUnknownScheme = errors.New("unknown store URL scheme")
 
 // storeSchemes lists the store URLs openStore understands, for messages.
-const storeSchemes = "embedded:PATH (or pebble:PATH), memory:"
+const storeSchemes = "embedded:PATH (or pebble:PATH), postgres://USER@HOST/DB, memory:"
 
 // openStore opens the store a URL names:
 //
 //	embedded:PATH  the embedded store in directory PATH (created if missing)
 //	pebble:PATH    the same (the embedded store indexes with Pebble)
 //	memory:        an empty in-memory store, forgotten on exit (tests, dry runs)
+//	postgres://…   PostgreSQL (the URL is the DSN; postgresql:// too); the
+//	               schema is "drip" unless ?drip_schema=NAME says otherwise
 //
 // The caller closes it. Adding an engine is one more case here.
-func openStore(ctx context.Context, url string, reg *events.Registry) (events.Store, error) {
+func openStore(ctx context.Context, url string, reg *events.Registry, log *slog.Logger) (events.Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -37,9 +42,19 @@ func openStore(ctx context.Context, url string, reg *events.Registry) (events.St
 		if path == "" {
 			return nil, fmt.Errorf("store %q: %s: needs a directory", url, scheme)
 		}
-		s, err := embedded.Open(path, reg, embedded.Options{})
+		s, err := embedded.Open(path, reg, embedded.Options{Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("store %q: %w", url, err)
+		}
+		return s, nil
+	case "postgres", "postgresql":
+		dsn, schema, err := splitSchema(url)
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", redact(url), err)
+		}
+		s, err := postgres.Open(ctx, dsn, reg, postgres.Options{Logger: log, Schema: schema})
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", redact(url), err)
 		}
 		return s, nil
 	case "memory":
@@ -59,4 +74,27 @@ func storeDir(url string) string {
 		return strings.TrimPrefix(rest, "//")
 	}
 	return ""
+}
+
+// redact hides a password in a store URL before it is printed.
+func redact(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// splitSchema takes Drip's own drip_schema parameter out of a PostgreSQL
+// URL (PostgreSQL would refuse it as an unknown setting).
+func splitSchema(raw string) (dsn, schema string, err error) {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "", "", errors.New("not a URL")
+	}
+	q := u.Query()
+	schema = q.Get("drip_schema")
+	q.Del("drip_schema")
+	u.RawQuery = q.Encode()
+	return u.String(), schema, nil
 }
