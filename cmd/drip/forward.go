@@ -94,3 +94,33 @@ func logStatus(ctx context.Context, f *forward.Forwarder, log *slog.Logger) {
 			"published", st.Published, "lastError", st.LastError)
 	}
 }
+
+// forwardRetryMax bounds the wait between attempts to start forwarding.
+const forwardRetryMax = time.Minute
+
+// forwardUntilDone runs a forwarder for `drip serve --forward` until ctx is
+// done. A forwarder that cannot start (NATS unreachable) is retried with a
+// growing wait and logged, rather than stopping the server: the log is the
+// truth and forwarding resumes from its checkpoint, losing nothing.
+func forwardUntilDone(ctx context.Context, store events.Store, dataDir string, cfg forward.Config, log *slog.Logger) error {
+	wait := time.Second
+	for {
+		f, err := newForwarder(store, dataDir, cfg)
+		if err != nil {
+			return err // a configuration error: retrying cannot help
+		}
+		go logStatus(ctx, f, log)
+		err = f.Run(ctx)
+		f.Close()
+		if ctx.Err() != nil {
+			return nil
+		}
+		log.Error("forwarding stopped; retrying", "err", err, "in", wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil
+		}
+		wait = min(2*wait, forwardRetryMax)
+	}
+}

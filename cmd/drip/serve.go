@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drip-ledger/drip/api"
+	"github.com/drip-ledger/drip/projections/forward"
 	"github.com/drip-ledger/drip/projections/notary"
 	"github.com/oklog/run"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,7 @@ finish first.`, stderr)
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines instead of text")
 	origin := fs.String("origin", "drip.local/deployment", "the deployment's name in its signed checkpoints (used when the notary's keys are first generated in DATA/keys)")
 	configFile := fs.String("config", "", "JSON file of poverty lines, complaint deadlines, holidays and a scorecards directory (see cmd/drip/config.go)")
+	forwardTo := fs.String("forward", "", "also publish every event, in order, to NATS JetStream at this URL (nats://127.0.0.1:4222), stream DRIP, subjects drip.TYPE")
 	every := fs.Duration("checkpoint-interval", 10*time.Second, "the longest a signed checkpoint trails the log")
 	demo := fs.Bool("demo", false, "load the demo county first if --data holds no events (see drip demo -h), and print ready-to-use tokens")
 	if err := parse(fs, args); err != nil {
@@ -51,7 +53,7 @@ finish first.`, stderr)
 			return err
 		}
 	}
-	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Store: *storeURL, Origin: *origin, CheckpointInterval: *every, Settings: set}, log, nil)
+	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Store: *storeURL, Origin: *origin, CheckpointInterval: *every, Settings: set, Forward: *forwardTo}, log, nil)
 }
 
 func newLogger(w io.Writer, asJSON bool) *slog.Logger {
@@ -70,6 +72,8 @@ type serveConfig struct {
 	Store              string
 	Origin             string
 	CheckpointInterval time.Duration
+	// Forward, if set, is the NATS URL every event is forwarded to.
+	Forward string
 	// Settings are the rules' configuration; the zero value means defaults.
 	Settings settings
 }
@@ -164,6 +168,11 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	g.Add(func() error { return views.run(vctx) }, func(error) { vcancel() })
 	nctx, ncancel := context.WithCancel(ctx)
 	g.Add(func() error { return nt.Run(nctx) }, func(error) { ncancel() })
+	if sc.Forward != "" {
+		fctx, fcancel := context.WithCancel(ctx)
+		fcfg := forward.Config{URL: sc.Forward, Logger: log}
+		g.Add(func() error { return forwardUntilDone(fctx, raw, dataDir, fcfg, log) }, func(error) { fcancel() })
+	}
 	sigctx, sigcancel := context.WithCancel(ctx)
 	g.Add(func() error {
 		<-sigctx.Done()
