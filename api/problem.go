@@ -114,6 +114,10 @@ func domainStatus(code string) int {
 		"assessment_missing", "appraisal_missing", "review_missing", "exit_verification_missing",
 		"exit_agreement_missing", "cadre_already_assigned", "measure_exists", "objection_resolved":
 		return http.StatusConflict
+	case "insufficient_funds", "duplicate_payment", "payment_not_pending", "payment_not_settled", "already_acknowledged", "project_exists", "appropriation_exists", "publicity_closed":
+		return http.StatusConflict // the fund ledger: the money or the payment is not where the request needs it
+	case "project_not_found", "payment_not_found", "allocation_not_found", "objection_not_found", "appropriation_not_found", "account_not_found", "pool_not_found":
+		return http.StatusNotFound
 	}
 	return http.StatusUnprocessableEntity
 }

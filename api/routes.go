@@ -40,6 +40,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.readRoutes()...)
 	rs = append(rs, s.notaryRoutes()...)
 	rs = append(rs, s.householdRoutes()...)
+	rs = append(rs, append(s.fundRoutes(), s.fundReadRoutes()...)...)
 	return rs
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/drip-ledger/drip/domain/scorecard"
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/projections/complaints"
+	"github.com/drip-ledger/drip/projections/funds"
 	"github.com/drip-ledger/drip/projections/households"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -58,6 +59,9 @@ type Deps struct {
 	Complaints *complaint.Service
 	// Households handles the household file's commands; nil leaves them out.
 	Households *household.Service
+	// Funds runs the fund ledger's commands and FundView answers its reads; nil leaves them out.
+	Funds    Funds
+	FundView *funds.View
 	// Scorecards are the cards assessments are scored with, resolved by the
 	// server (never sent by the caller); nil means the cards built into Drip.
 	Scorecards *scorecard.Catalog
