@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/drip-ledger/drip/domain/access"
 	"github.com/drip-ledger/drip/domain/complaint"
+	"github.com/drip-ledger/drip/domain/fund"
 	"github.com/drip-ledger/drip/domain/household"
 	"github.com/drip-ledger/drip/events"
 )
@@ -14,5 +15,6 @@ func registry() *events.Registry {
 	household.Register(r)
 	complaint.Register(r)
 	access.Register(r)
+	fund.Register(r)
 	return r
 }

@@ -140,6 +140,7 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	}
 	deps.Projections, deps.WaitFor, deps.Metrics, deps.Logger = views.status, views.waitFor, metrics, log
 	deps.HouseholdView, deps.ComplaintView, deps.Registry = views.households, views.complaints, reg
+	deps.FundView = views.funds
 	deps.CadreLoads = caughtUpLoads{store: store, v: views}
 	deps.Notary, deps.VerifierKey = nt, verifierKey
 	deps.TokenKey = key.Public().(ed25519.PublicKey)

@@ -25,6 +25,10 @@ func services(store events.Store, reg *events.Registry, set settings) (api.Deps,
 	if err != nil {
 		return api.Deps{}, err
 	}
-	return api.Deps{Store: store, Complaints: complaints, Households: households,
+	funds, err := newFundService(store, reg, complaints)
+	if err != nil {
+		return api.Deps{}, err
+	}
+	return api.Deps{Store: store, Complaints: complaints, Households: households, Funds: funds,
 		PovertyLines: set.lines, Scorecards: set.scorecards}, nil
 }

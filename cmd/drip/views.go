@@ -18,6 +18,7 @@ type views struct {
 	households *households.View
 	complaints *complaints.View
 	log        *slog.Logger
+	fundViews
 }
 
 // newViews builds the read models. They are held in memory, so their
@@ -32,12 +33,16 @@ func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*view
 	if err != nil {
 		return nil, err
 	}
-	r, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{},
-		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})}, hv, cv)
+	fv, err := newFundViews(reg)
 	if err != nil {
 		return nil, err
 	}
-	return &views{runner: r, households: hv, complaints: cv, log: log}, nil
+	r, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{},
+		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})}, hv, cv, fv.funds)
+	if err != nil {
+		return nil, err
+	}
+	return &views{runner: r, households: hv, complaints: cv, fundViews: fv, log: log}, nil
 }
 
 // status adapts the runner's status for the API's readiness and metrics.
