@@ -148,9 +148,10 @@ func TestDripOverHTTPFromAppropriationToAcknowledgement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The answer's position is the acknowledgement's; the complaint is
-	// appended after it, before the answer, so wait for the head.
-	pos = d.head()
+	// The answer's position covers the complaint the shortfall opened.
+	if pos != d.head() {
+		t.Fatalf("the acknowledgement answered position %d, but the complaint it opened is at %d", pos, d.head())
+	}
 	var queue complaints.Page
 	if st, p := d.read(d.desk(), "/complaints?position="+u64(pos), &queue); st != http.StatusOK {
 		t.Fatalf("complaints = %d %+v", st, p)

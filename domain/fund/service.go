@@ -190,7 +190,12 @@ func (s *Service) HandleProject(ctx context.Context, req domain.Request, id Proj
 		return res, err
 	}
 	if c, ok := cmd.(AcknowledgePayment); ok {
-		return res, s.openComplaint(ctx, req, id, c.Ref)
+		opened, err := s.openComplaint(ctx, req, id, c.Ref)
+		// The answer's position covers the complaint too, so a reader that
+		// waits for it (?position=) sees the complaint the shortfall opened.
+		res.Position = max(res.Position, opened.Position)
+		res.Events = append(res.Events, opened.Events...)
+		return res, err
 	}
 	return res, nil
 }
@@ -247,30 +252,30 @@ func (s *Service) withFacts(ctx context.Context, cmd ProjectCommand) (ProjectCom
 // openComplaint opens the complaint about payment ref's shortfall, if its
 // acknowledgement recorded one. The complaint's number comes from the
 // payment, so a complaint that exists already is this one.
-func (s *Service) openComplaint(ctx context.Context, req domain.Request, id ProjectID, ref string) error {
+func (s *Service) openComplaint(ctx context.Context, req domain.Request, id ProjectID, ref string) (domain.Result, error) {
 	proj, err := fold(ctx, s.x, ProjectStream(id), ProjectAggregate, EmptyProject(id))
 	if err != nil {
-		return err
+		return domain.Result{}, err
 	}
 	p, ok := proj.Payment(ref)
 	if !ok || p.Acknowledgement == nil || p.Acknowledgement.ShortfallFen <= 0 {
-		return nil
+		return domain.Result{}, nil
 	}
 	a := p.Acknowledgement
 	sys := domain.Request{
 		Actor: domain.Actor{ID: s.cfg.SystemActorID, Role: string(domain.RoleCountyFinance), Jurisdiction: id.County().String()},
 		At:    req.At, CorrelationID: req.CorrelationID, CausationID: p.AcknowledgedEvent.String(),
 	}
-	_, err = s.complaints.Handle(ctx, sys, a.ComplaintID, complaint.OpenAutomatically{PaymentRef: ref,
+	opened, err := s.complaints.Handle(ctx, sys, a.ComplaintID, complaint.OpenAutomatically{PaymentRef: ref,
 		Shortfall: complaint.Shortfall{Household: p.Household.String(), PaidFen: a.PaidFen, AcknowledgedFen: a.AcknowledgedFen,
 			PaymentEventID: p.SettledEventID, AcknowledgementEventID: p.AcknowledgedEvent}})
 	if slices.Contains(domain.Codes(err), complaint.CodeExists) {
-		return nil
+		return domain.Result{}, nil
 	}
 	if err != nil {
-		return fmt.Errorf("fund: payment %s: the acknowledgement was recorded but complaint %s was not opened (retry the acknowledgement): %w", ref, a.ComplaintID, err)
+		return domain.Result{}, fmt.Errorf("fund: payment %s: the acknowledgement was recorded but complaint %s was not opened (retry the acknowledgement): %w", ref, a.ComplaintID, err)
 	}
-	return nil
+	return opened, nil
 }
 
 // fold reads a whole stream and folds it into init; a stream that does not
