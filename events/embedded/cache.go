@@ -6,12 +6,18 @@ import (
 	"github.com/drip-ledger/drip/events"
 )
 
-// The sequencer's view of the log: a stream's version and an event ID's
-// place come first from what the sequencer itself wrote recently
-// (authoritative, because it is the only writer), then from the index. Both
-// maps are bounded: recent holds the IDs of groups the index may not have
-// yet (at most groupsMax groups) plus recentIDsMax more, and versions holds
-// about StreamCacheLen streams, evicting only entries the index already has.
+// The sequencer's view of the log. It is the only writer, so what it wrote
+// itself is authoritative; the index has the rest:
+//   - an event ID is in the log only if the ID filter (filter.go) may hold
+//     it, because the sequencer adds every ID it places. The filter says
+//     "certainly not" for nearly every fresh ID, so nearly every append
+//     skips the idempotent-retry check without reading anything. On "maybe"
+//     the sequencer looks the ID up: first in the groups the index may not
+//     have yet (live, at most groupsMax of them), then in the index, which
+//     has every group the indexer has handed back.
+//   - a stream's version comes from versions, a map of about StreamCacheLen
+//     streams that evicts only entries the index already has, then from the
+//     index; a stream the stream filter has never seen has none.
 
 // writer is the state the sequencer goroutine owns: nothing else touches it.
 type writer struct {
@@ -24,10 +30,8 @@ type writer struct {
 	nextSeq  uint64
 	atUS     int64  // RecordedAt of the open group, Unix µs
 	indexed  uint64 // the last group retired by the indexer
-	purged   uint64 // IDs of groups up to this one may have left recent
 	versions map[string]verEntry
-	recent   map[events.ID]recentEntry
-	aging    []agingID // IDs of retired groups, oldest first
+	live     []*group // opened and not yet retired, oldest first
 	free     []*group
 	groups   int // allocated so far, up to groupsMax
 	carry    *request
@@ -43,65 +47,39 @@ type verEntry struct {
 	seq     uint64
 }
 
-// recentEntry is where an event ID went; g and off find its record in the
-// group's buffer while the group is not retired.
-type recentEntry struct {
-	seq uint64
-	loc loc
-	g   *group
-	off int
-}
-
-type agingID struct {
-	id  events.ID
-	seq uint64
-}
-
-func (w *writer) remember(id events.ID, e recentEntry) { w.recent[id] = e }
-
-// retire takes back a group the indexer is done with.
+// retire takes back a group the indexer is done with: the index has its
+// entries now. Groups retire in the order they were opened.
 func (w *writer) retire(g *group) {
-	for _, e := range g.ents {
-		w.aging = append(w.aging, agingID{id: e.id, seq: g.seq})
-	}
 	w.indexed = g.seq
-	drop := 0
-	for len(w.aging)-drop > recentIDsMax {
-		a := w.aging[drop]
-		if e, ok := w.recent[a.id]; ok && e.seq == a.seq {
-			delete(w.recent, a.id)
-		}
-		w.purged = a.seq
-		drop++
-	}
-	if drop > 0 {
-		w.aging = append(w.aging[:0], w.aging[drop:]...)
+	if len(w.live) > 0 && w.live[0] == g {
+		n := copy(w.live, w.live[1:])
+		w.live[n] = nil
+		w.live = w.live[:n]
 	}
 	clear(g.reqs)
 	g.reqs, g.buf, g.ents = g.reqs[:0], g.buf[:0], g.ents[:0]
 	w.free = append(w.free, g)
 }
 
-// fresh reports whether none of r's IDs can be in the log, without asking
-// the index: stage 1 found none of them in the index as of group seenSeq,
-// and every group after that is still in recent.
-func (w *writer) fresh(r *request) bool {
-	if r.maybeRetry || r.seenSeq < w.purged {
-		return false
-	}
-	for i := range r.evs {
-		if _, ok := w.recent[r.evs[i].ID]; ok {
-			return false
+// maybeStored reports whether any of r's IDs may be in the log already
+// (stage 1 hashed them); false is certain.
+func (w *writer) maybeStored(r *request) bool {
+	for _, h := range r.idHashes {
+		if w.s.ids.mayContain(h) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // version returns the stream's current version, counting groups not yet
-// indexed.
-func (w *writer) version(stream string) (uint64, error) {
+// indexed. A stream the filter has never seen (h is its hash) has none.
+func (w *writer) version(stream string, h uint64) (uint64, error) {
 	if e, ok := w.versions[stream]; ok {
 		return e.version, nil
+	}
+	if !w.s.streams.mayContain(h) {
+		return 0, nil
 	}
 	v, err := streamVersion(w.s.db, stream, w.scratch[:0])
 	if err != nil {
@@ -133,14 +111,18 @@ func (w *writer) evictVersions() {
 	}
 }
 
-// lookup is the events.Lookup the sequencer hands to events.CheckRetry.
+// lookup is the events.Lookup the sequencer hands to events.CheckRetry. It
+// runs only when the ID filter says "maybe": for a retry, or for about one
+// fresh append in a hundred (a false positive), so a scan of the live
+// groups costs less than a map kept up to date for every event.
 func (w *writer) lookup(id events.ID) (events.Event, bool, error) {
-	if e, ok := w.recent[id]; ok {
-		if e.seq > w.indexed {
-			return w.fromGroup(e)
+	for i := len(w.live) - 1; i >= 0; i-- {
+		g := w.live[i]
+		for j := len(g.ents) - 1; j >= 0; j-- {
+			if g.ents[j].id == id {
+				return w.fromGroup(g, g.ents[j].loc)
+			}
 		}
-		ev, err := w.s.readAt(e.loc)
-		return ev, err == nil, err
 	}
 	l, ok, err := getLoc(w.s.db, idKey(w.scratch[:0], id))
 	if err != nil || !ok {
@@ -150,14 +132,14 @@ func (w *writer) lookup(id events.ID) (events.Event, bool, error) {
 	return ev, err == nil, err
 }
 
-// fromGroup decodes an event from the buffer of a group that may not be
-// written yet.
-func (w *writer) fromGroup(e recentEntry) (events.Event, bool, error) {
-	rec := e.g.buf[e.off:]
+// fromGroup decodes the event at l from the buffer of a live group, which
+// may not be written yet.
+func (w *writer) fromGroup(g *group, l loc) (events.Event, bool, error) {
+	rec := g.buf[l.off-g.at:]
 	n := int(uint32(rec[0]) | uint32(rec[1])<<8 | uint32(rec[2])<<16 | uint32(rec[3])<<24)
 	ev, _, err := decodeBody(rec[headerBytes : headerBytes+n])
 	if err != nil {
-		return events.Event{}, false, w.s.corrupt(e.loc, "in memory: "+err.Error())
+		return events.Event{}, false, w.s.corrupt(l, "in memory: "+err.Error())
 	}
 	return ev, true, nil
 }

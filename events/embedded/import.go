@@ -15,8 +15,9 @@ var _ events.Importer = (*Store)(nil)
 // Append (writer.go): each run of events.ImportRuns is one request, checked
 // by the sequencer against its stream's version (Exact(Version-1)) and its
 // IDs against the log, written with its group's one write and one fdatasync,
-// indexed, and only then acknowledged. So an imported event is exactly as
-// durable, and recovered exactly as, an appended one.
+// and only then acknowledged (reads wait for the index, as after an Append).
+// So an imported event is exactly as durable, and recovered exactly as, an
+// appended one.
 //
 // The one difference is the recorded time. The sequencer stamps one
 // RecordedAt per group, from Options.Now, when it opens the group. Import
@@ -93,20 +94,12 @@ func importRequest(stream string, evs []events.Event) *request {
 // change while one of them may still be in the sequencer. It then checks
 // that each landed where its events say.
 func (s *Store) importGroup(reqs []*request) error {
-	sent := 0
-	var err error
 	for _, r := range reqs {
-		if err = s.precheck(r); err != nil {
-			break
-		}
+		s.hash(r)
 		s.queue <- r
-		sent++
 	}
-	for _, r := range reqs[:sent] {
+	for _, r := range reqs {
 		<-r.done
-	}
-	if err != nil {
-		return fmt.Errorf("embedded: import: %w", err)
 	}
 	for _, r := range reqs {
 		if r.err != nil {

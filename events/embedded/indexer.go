@@ -7,7 +7,7 @@ import (
 )
 
 // runIndexer is stage 4 of the write pipeline (writer.go): it indexes each
-// synced group in one batch, makes it readable, and acknowledges its appends.
+// synced, acknowledged group in one batch and makes it readable.
 func (s *Store) runIndexer() {
 	ix := s.newIndexer()
 	defer ix.b.Close()
@@ -21,38 +21,33 @@ type indexer struct {
 	s        *Store
 	b        *pebble.Batch
 	key, val []byte
+	stopped  bool // an index batch failed: the index gets nothing more
 }
 
 func (s *Store) newIndexer() *indexer { return &indexer{s: s, b: s.db.NewBatch()} }
 
-// group indexes g, makes it readable and acknowledges its appends.
+// group indexes g, makes it readable and hands it back to the writer. It
+// must not touch g's requests: they are acknowledged, and their callers
+// may be reusing them.
 func (ix *indexer) group(g *group) {
 	s := ix.s
-	if len(g.ents) > 0 {
-		if g.err != nil {
-			ackFailed(g, g.err)
-		} else if err := s.failed.Load(); err != nil {
-			ackFailed(g, *err)
-		} else if err := s.index(ix.b, g, &ix.key, &ix.val); err != nil {
-			err = fmt.Errorf("embedded: index group ending at %d: %w", g.ents[len(g.ents)-1].loc.pos, err)
+	if len(g.ents) > 0 && g.err == nil && !ix.stopped {
+		last := g.ents[len(g.ents)-1].loc.pos
+		if err := s.index(ix.b, g, &ix.key, &ix.val); err != nil {
+			err = fmt.Errorf("embedded: index group ending at %d: %w", last, err)
 			s.fail(err)
-			ackFailed(g, err)
+			s.indexed(0, err)
+			ix.stopped = true
 		} else {
-			last := g.ents[len(g.ents)-1].loc.pos
-			s.head.Store(last)
+			s.indexed(last, nil)
 			s.notify.Advance(last)
 		}
-	}
-	s.indexedSeq.Store(g.seq)
-	for _, r := range g.reqs {
-		r.done <- struct{}{}
 	}
 	s.retired <- g
 }
 
-// ackFailed turns the group's accepted appends into failures: their bytes
-// are in the log, but the store can no longer say so, and "may or may not
-// have been written" is what an error means for an append.
+// ackFailed turns the group's accepted appends into failures: "may or may
+// not have been written" is what an error means for an append.
 func ackFailed(g *group, err error) {
 	for _, r := range g.reqs {
 		if r.accepted {

@@ -27,6 +27,9 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	if s.closed {
 		return nil, events.ErrClosed
 	}
+	if err := s.caughtUp(ctx); err != nil {
+		return nil, err
+	}
 	lower := streamPrefix(nil, stream)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: streamEnd(nil, stream)})
 	if err != nil {
@@ -85,8 +88,11 @@ func (s *Store) ReadAll(ctx context.Context, from uint64, limit int) ([]events.E
 	if s.closed {
 		return nil, events.ErrClosed
 	}
+	if err := s.caughtUp(ctx); err != nil {
+		return nil, err
+	}
 	from = max(from, 1)
-	head := s.head.Load()
+	head := s.indexedPos.Load()
 	if from > head {
 		return nil, nil
 	}

@@ -109,7 +109,7 @@ func indexOf(firsts []uint64, v uint64) int {
 
 func newWriter(f *os.File, first uint64, size int64, nextPos uint64) *writer {
 	return &writer{f: f, fd: int(f.Fd()), segFirst: first, size: size, nextPos: nextPos,
-		versions: map[string]verEntry{}, recent: map[events.ID]recentEntry{}, scratch: make([]byte, 0, 256)}
+		versions: map[string]verEntry{}, scratch: make([]byte, 0, 256)}
 }
 
 // segment reads one segment from off to its end.

@@ -25,9 +25,19 @@ type Store struct {
 	db     *pebble.DB
 	segs   *segments
 	notify *events.Notifier
-	head   atomic.Uint64 // the last indexed, hence readable, position
-	// indexedSeq is the last group whose index batch is applied.
-	indexedSeq atomic.Uint64
+	head   atomic.Uint64 // the last synced, hence acknowledged, position
+	// indexedPos is the last position in the index; reads wait for it to
+	// reach the head they start from (caughtUp).
+	indexedPos atomic.Uint64
+	// indexedCh is closed, and replaced, each time indexedPos moves or
+	// indexing stops; indexErr says why it stopped.
+	indexedCh atomic.Pointer[chan struct{}]
+	indexErr  atomic.Pointer[error]
+	// ids and streams hold every event ID and stream name in the log or on
+	// its way in (filter.go); filterStop ends their build at Open early.
+	ids, streams *filter
+	filterStop   chan struct{}
+	filterDone   chan struct{}
 
 	// mu is held shared by every call in flight and exclusively by Close,
 	// so Close waits for them and later calls see closed.
@@ -71,7 +81,7 @@ func Open(dir string, reg *events.Registry, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{reg: reg, opts: opts, log: opts.Logger, lock: lock}
+	s := &Store{reg: reg, opts: opts, log: opts.Logger, lock: lock, ids: newFilter(), streams: newFilter()}
 	if s.db, err = openIndex(filepath.Join(dir, "index"), opts.IndexCacheBytes, s.log); err != nil {
 		lock.Close()
 		return nil, err
@@ -81,13 +91,34 @@ func Open(dir string, reg *events.Registry, opts Options) (*Store, error) {
 		s.closeFiles()
 		return nil, err
 	}
+	// The filters' iterators see the index as recovery left it; the writer
+	// adds whatever it writes from here on.
+	idIt, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{keyID}, UpperBound: []byte{keyID + 1}})
+	if err != nil {
+		s.closeFiles()
+		return nil, fmt.Errorf("embedded: index iterator: %w", err)
+	}
+	streamIt, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{keyStream}, UpperBound: []byte{keyStream + 1}})
+	if err != nil {
+		idIt.Close()
+		s.closeFiles()
+		return nil, fmt.Errorf("embedded: index iterator: %w", err)
+	}
+	s.filterStop, s.filterDone = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(s.filterDone)
+		s.buildFilters(idIt, streamIt, s.head.Load(), s.filterStop)
+	}()
 	s.start(w)
 	return s, nil
 }
 
-// start launches the writer and the indexer.
+// start launches the writer, the syncer and the indexer.
 func (s *Store) start(w *writer) {
 	s.notify = events.NewNotifier(s.head.Load())
+	s.indexedPos.Store(s.head.Load())
+	ch := make(chan struct{})
+	s.indexedCh.Store(&ch)
 	s.queue = make(chan *request, s.opts.QueueLen)
 	s.syncCh = make(chan *group) // unbuffered: a group grows until the syncer takes it
 	s.indexCh = make(chan *group, groupsMax)
@@ -121,6 +152,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 	r := s.reqs.Get().(*request)
 	r.stream, r.expected, r.evs = stream, expected, evs
 	r.enc = encodeRecords(r.enc[:0], stream, evs)
+	s.hash(r)
 	r.accepted, r.res, r.err = false, events.AppendResult{}, nil
 	if err := s.enqueue(ctx, r); err != nil {
 		r.evs = nil
@@ -149,9 +181,6 @@ func (s *Store) enqueue(ctx context.Context, r *request) error {
 	if err := s.failed.Load(); err != nil {
 		return *err
 	}
-	if err := s.precheck(r); err != nil {
-		return err
-	}
 	select {
 	case s.queue <- r:
 		return nil
@@ -160,22 +189,49 @@ func (s *Store) enqueue(ctx context.Context, r *request) error {
 	}
 }
 
-// precheck is stage 1's index look-up of r's IDs (see writer.go): it spares
-// the sequencer a look-up per event when, as almost always, none is stored.
-func (s *Store) precheck(r *request) error {
-	r.seenSeq, r.maybeRetry = s.indexedSeq.Load(), false
+// hash is stage 1's share of the sequencer's work (see writer.go): the
+// filter hashes of r's stream and IDs.
+func (s *Store) hash(r *request) {
+	r.streamHash = s.streams.hashString(r.stream)
+	r.idHashes = r.idHashes[:0]
 	for i := range r.evs {
-		r.key = idKey(r.key[:0], r.evs[i].ID)
-		_, found, err := getLoc(s.db, r.key)
-		if err != nil {
-			return err
-		}
-		if found {
-			r.maybeRetry = true
+		r.idHashes = append(r.idHashes, s.ids.hashBytes(r.evs[i].ID[:]))
+	}
+}
+
+// caughtUp waits until every append acknowledged before the call is in the
+// index, so a read that follows an acknowledged append sees it: the
+// acknowledgement comes after the sync, the index a little later
+// (writer.go). It returns why indexing stopped, if it did.
+func (s *Store) caughtUp(ctx context.Context) error {
+	head := s.head.Load()
+	for s.indexedPos.Load() < head {
+		ch := *s.indexedCh.Load()
+		if s.indexedPos.Load() >= head {
 			return nil
+		}
+		if err := s.indexErr.Load(); err != nil {
+			return *err
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 	return nil
+}
+
+// indexed records that the index holds every position up to pos, or, with
+// a non-nil err, that it will hold no more, and wakes caughtUp.
+func (s *Store) indexed(pos uint64, err error) {
+	if err != nil {
+		s.indexErr.Store(&err)
+	} else {
+		s.indexedPos.Store(pos)
+	}
+	ch := make(chan struct{})
+	close(*s.indexedCh.Swap(&ch))
 }
 
 // fail records the first error that stops the store from writing.
@@ -221,7 +277,9 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	close(s.queue)
+	close(s.filterStop)
 	s.mu.Unlock()
+	<-s.filterDone
 	<-s.writerDone
 	<-s.syncerDone
 	<-s.indexerDone

@@ -160,3 +160,92 @@ func TestOptionsValidateReportsEveryProblem(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestReopenedStoreKnowsItsIDsAndStreams checks what the ID and stream
+// filters decide after a reopen, both while Open still builds them (every
+// answer "maybe") and once they are ready: a retry of a stored append
+// returns its first result, a stored ID in another place is a conflict, an
+// existing stream is not taken for a new one, and fresh IDs and streams go
+// through.
+func TestReopenedStoreKnowsItsIDsAndStreams(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, embedded.Options{})
+	fill(t, s, 300, 5, 50)
+	ctx := context.Background()
+	first, err := s.Append(ctx, "kept", events.NoStream, note(1000, 20), note(1001, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T, s *embedded.Store, fresh int) {
+		t.Helper()
+		if res, err := s.Append(ctx, "kept", events.NoStream, note(1000, 20), note(1001, 20)); err != nil || res != first {
+			t.Errorf("retry = %+v, %v; want %+v, nil", res, err, first)
+		}
+		if _, err := s.Append(ctx, "elsewhere", events.Any, note(1000, 20)); !errors.Is(err, events.ErrIDConflict) {
+			t.Errorf("stored ID in another stream: %v; want ErrIDConflict", err)
+		}
+		if _, err := s.Append(ctx, "s-3", events.NoStream, note(fresh, 20)); !errors.Is(err, events.ErrConcurrency) {
+			t.Errorf("NoStream on a stored stream: %v; want ErrConcurrency", err)
+		}
+		if res, err := s.Append(ctx, fmt.Sprintf("new-%d", fresh), events.NoStream, note(fresh+1, 20)); err != nil || res.Version != 1 {
+			t.Errorf("fresh stream = %+v, %v; want version 1", res, err)
+		}
+	}
+	s = open(t, dir, embedded.Options{})
+	check(t, s, 2000) // most likely before the filters are built; right either way
+	for deadline := time.Now().Add(10 * time.Second); !embedded.FiltersReady(s); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("filters not built within 10s")
+		}
+	}
+	check(t, s, 3000)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReadsSeeEveryAcknowledgedAppend checks read-your-writes while the
+// index trails the acknowledgements (writer.go): right after each append
+// returns, ReadStream, ReadAll and Head already show it.
+func TestReadsSeeEveryAcknowledgedAppend(t *testing.T) {
+	s := open(t, t.TempDir(), embedded.Options{})
+	defer s.Close()
+	ctx := context.Background()
+	const writers, each = 16, 40
+	errs := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			stream := fmt.Sprintf("ryw-%d", w)
+			for i := range each {
+				res, err := s.Append(ctx, stream, events.Exact(uint64(i)), note(w*each+i, 100))
+				if err != nil {
+					errs <- err
+					return
+				}
+				got, err := s.ReadStream(ctx, stream, events.End, events.Backwards, 1)
+				if err != nil || len(got) != 1 || got[0].Version != res.Version || got[0].Position != res.Position {
+					errs <- fmt.Errorf("ReadStream after append %+v: %v, %v", res, got, err)
+					return
+				}
+				all, err := s.ReadAll(ctx, res.Position, 1)
+				if err != nil || len(all) != 1 || all[0].ID != note(w*each+i, 100).ID {
+					errs <- fmt.Errorf("ReadAll(%d) after append: %v, %v", res.Position, all, err)
+					return
+				}
+				if h, err := s.Head(ctx); err != nil || h < res.Position {
+					errs <- fmt.Errorf("Head = %d, %v after append at %d", h, err, res.Position)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

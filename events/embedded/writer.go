@@ -14,33 +14,41 @@ import (
 //
 //  1. the caller's goroutine validates the append (Registry.CheckAppend),
 //     encodes its records (everything but position, version and time) and
-//     looks its event IDs up in the index, noting how far the index was
-//     (indexedSeq) when it looked;
+//     hashes its stream and event IDs for the filters (filter.go);
 //  2. the sequencer goroutine (writer.run) checks each append in arrival
-//     order: idempotent retry (events.CheckRetry; only when stage 1 or the
-//     writer's own recent IDs suggest one), then the expected version,
-//     counting the appends before it; it patches positions and versions into
-//     the records and adds them to the open group. The group grows for as
-//     long as the syncer is busy (up to GroupAppendsMax and GroupBytesMax);
+//     order: idempotent retry (events.CheckRetry; only when the ID filter
+//     says one of the IDs may be stored, see cache.go), then the expected
+//     version, counting the appends before it; it patches positions and
+//     versions into the records and adds them to the open group. The group
+//     grows for as long as the syncer is busy (up to GroupAppendsMax and
+//     GroupBytesMax);
 //  3. the syncer goroutine writes each group with ONE write and ONE
-//     fdatasync;
+//     fdatasync, advances the head and acknowledges every append of the
+//     group;
 //  4. the indexer goroutine applies the group's index entries in one Pebble
-//     batch (no sync: the log is the truth), advances the head, wakes
-//     subscribers, then acknowledges every append of the group.
+//     batch (no sync: the log is the truth), then wakes the reads waiting
+//     for it and the subscribers.
 //
-// So an append is acknowledged only after its bytes are synced and after it is
-// readable through the index (read your writes), and the index never points
-// past synced log data. A failed write or sync stops the store: appends after
-// it fail, because the kernel may have dropped the dirty pages (fsyncgate).
+// So an append is acknowledged only after its bytes are synced, and the
+// index never points past synced log data. The index work is off the
+// acknowledgement's path (at 256 writers it was most of what an append
+// waited for after its fsync), so for a moment an acknowledged append may
+// not be in the index yet; what must see it does anyway:
+//   - a read (ReadStream, ReadAll, hence Subscribe) first waits until the
+//     index holds the head as of its start (Store.caughtUp): read your writes;
+//   - Head is the synced head, so it never runs ahead of what reads return;
+//   - the sequencer decides versions and idempotent retries from its own
+//     memory of the groups the index may not have (cache.go), which it
+//     keeps until the indexer hands each group back.
+//
+// A failed write or sync stops the store: appends after it fail, because
+// the kernel may have dropped the dirty pages (fsyncgate). A failed index
+// batch stops it too; the appends already acknowledged are in the log, and
+// the next Open indexes them.
 
 // groupsMax bounds the groups in flight: one open in the sequencer, the rest
 // waiting for or in the syncer and the indexer.
 const groupsMax = 4
-
-// recentIDsMax is how many IDs of already-indexed groups the sequencer keeps
-// on top of those not yet indexed, so that stage 1's index look-up stays
-// valid for the appends queued behind a few groups.
-const recentIDsMax = 1 << 16
 
 // request is one Append on its way through the pipeline.
 type request struct {
@@ -48,11 +56,10 @@ type request struct {
 	expected events.Expected
 	evs      []events.Event
 	enc      []byte // the records, from encodeRecords
-	key      []byte // scratch for index keys
-	// seenSeq is the last indexed group when stage 1 looked the IDs up;
-	// maybeRetry says it found one of them.
-	seenSeq    uint64
-	maybeRetry bool
+	// streamHash and idHashes are the filter hashes of stream and of each
+	// event's ID (filter.go), computed in stage 1.
+	streamHash uint64
+	idHashes   []uint64
 	accepted   bool // written by its group (not refused, not a retry)
 	res        events.AppendResult
 	err        error
@@ -149,6 +156,7 @@ func (w *writer) open() *group {
 	w.nextSeq++
 	g.seq = w.nextSeq
 	w.atUS = events.RecordedTime(w.s.opts.Now()).UnixMicro()
+	w.live = append(w.live, g)
 	g.f, g.fd, g.seg, g.at, g.err = w.f, w.fd, w.segFirst, w.size, nil
 	return g
 }
@@ -180,14 +188,14 @@ func (w *writer) place(g *group, r *request) {
 		r.err = w.err
 		return
 	}
-	if !w.fresh(r) {
+	if w.maybeStored(r) {
 		res, retry, err := events.CheckRetry(r.stream, r.expected, r.evs, w.lookupFn)
 		if err != nil || retry {
 			r.res, r.err = res, err
 			return
 		}
 	}
-	cur, err := w.version(r.stream)
+	cur, err := w.version(r.stream, r.streamHash)
 	if err == nil {
 		err = r.expected.Check(r.stream, cur)
 	}
@@ -204,10 +212,13 @@ func (w *writer) place(g *group, r *request) {
 	}
 	off := len(g.buf)
 	g.buf = append(g.buf, r.enc...)
+	if cur == 0 && len(r.evs) > 0 {
+		w.s.streams.add(r.streamHash)
+	}
 	for i := range r.evs {
 		ver := cur + uint64(i) + 1
 		l := loc{pos: w.nextPos, seg: g.seg, off: g.at + int64(off)}
-		w.remember(r.evs[i].ID, recentEntry{seq: g.seq, loc: l, g: g, off: off})
+		w.s.ids.add(r.idHashes[i])
 		off += patchRecord(g.buf[off:], l.pos, ver, w.atUS)
 		g.ents = append(g.ents, entry{id: r.evs[i].ID, stream: r.stream, version: ver, loc: l})
 		w.nextPos++
@@ -230,11 +241,15 @@ func (w *writer) roll(g *group) error {
 	return nil
 }
 
-// runSyncer is stage 3: one write and one fdatasync per group.
+// runSyncer is stage 3: one write and one fdatasync per group, then the
+// group's appends are acknowledged and the group goes to the indexer.
 func (s *Store) runSyncer() {
 	defer close(s.indexCh)
 	var failed error
 	for g := range s.syncCh {
+		if f := s.failed.Load(); failed == nil && f != nil {
+			failed = *f // the writer or the indexer stopped the store
+		}
 		if len(g.buf) > 0 && failed == nil {
 			failed = syncGroup(g)
 			if failed != nil {
@@ -243,6 +258,12 @@ func (s *Store) runSyncer() {
 		}
 		if failed != nil {
 			g.err = failed
+			ackFailed(g, failed)
+		} else if len(g.ents) > 0 {
+			s.head.Store(g.ents[len(g.ents)-1].loc.pos)
+		}
+		for _, r := range g.reqs {
+			r.done <- struct{}{}
 		}
 		s.indexCh <- g
 	}
