@@ -41,6 +41,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.notaryRoutes()...)
 	rs = append(rs, s.householdRoutes()...)
 	rs = append(rs, append(s.fundRoutes(), s.fundReadRoutes()...)...)
+	rs = append(rs, s.reconcileRoutes()...)
 	return rs
 }
 

@@ -62,6 +62,8 @@ type Deps struct {
 	// Funds runs the fund ledger's commands and FundView answers its reads; nil leaves them out.
 	Funds    Funds
 	FundView *funds.View
+	// Reconciliation imports bank files and answers red flags; nil leaves them out.
+	Reconciliation *Reconciliation
 	// Scorecards are the cards assessments are scored with, resolved by the
 	// server (never sent by the caller); nil means the cards built into Drip.
 	Scorecards *scorecard.Catalog

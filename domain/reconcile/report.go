@@ -3,7 +3,6 @@ package reconcile
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -179,18 +178,4 @@ func (b Batch) Tables() []Table {
 		}
 	}
 	return []Table{sum, exc}
-}
-
-// Cell formats one cell as text, for CSV: amounts in yuan with two
-// decimals.
-func Cell(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case int:
-		return strconv.Itoa(x)
-	case domain.Fen:
-		return x.String()
-	}
-	return fmt.Sprint(v)
 }

@@ -194,7 +194,7 @@ func TestPaymentToIneligibleHousehold(t *testing.T) {
 	exited := l.add(household.Stream(file(2)), t0.AddDate(0, 0, 2), &household.Exited{DecisionRef: "exit 1"})
 	refRemoved, p1 := l.payOwn(1, 10_000, paid)
 	refExited, p2 := l.payOwn(2, 10_000, t0.AddDate(3, 0, 3)) // support ended after three years
-	l.payOwn(3, 10_000, paid) // enrolled: not flagged
+	l.payOwn(3, 10_000, paid)                                 // enrolled: not flagged
 	// Removed later in the log but dated before the payment: flagged too.
 	l.household(4)
 	ref4, p4 := l.payOwn(4, 10_000, paid)
