@@ -24,15 +24,16 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"start the HTTP server on the embedded store", runServe},
-		"demo":    {"load a synthetic Weining county into an empty data directory (drip demo -h)", runDemo},
-		"bench":   {"measure the store against the disk's own baseline (drip bench append -h)", runBench},
-		"token":   {"issue a signed bearer token (drip token issue -h)", runToken},
-		"keys":    {"generate the notary's checkpoint-signing key pair (drip keys generate -h)", runKeys},
-		"verify":  {"check a bundle, a consistency proof or a whole store against the verifier key", runVerify},
-		"forward": {"publish the log to NATS JetStream in order, resuming after a restart (drip forward -h)", runForward},
-		"migrate": {"copy the whole log to another store and check the Merkle roots agree (drip migrate -h)", runMigrate},
-		"help":    {"show this help, or a subcommand's (drip help serve)", nil},
+		"serve":     {"start the HTTP server on the embedded store", runServe},
+		"demo":      {"load a synthetic Weining county into an empty data directory (drip demo -h)", runDemo},
+		"bench":     {"measure the store against the disk's own baseline (drip bench append -h)", runBench},
+		"token":     {"issue a signed bearer token (drip token issue -h)", runToken},
+		"keys":      {"generate the notary's checkpoint-signing key pair (drip keys generate -h)", runKeys},
+		"verify":    {"check a bundle, a consistency proof or a whole store against the verifier key", runVerify},
+		"forward":   {"publish the log to NATS JetStream in order, resuming after a restart (drip forward -h)", runForward},
+		"migrate":   {"copy the whole log to another store and check the Merkle roots agree (drip migrate -h)", runMigrate},
+		"reconcile": {"import bank return files into the embedded store, all or nothing, and print the report (drip reconcile -h)", runReconcile},
+		"help":      {"show this help, or a subcommand's (drip help serve)", nil},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"github.com/drip-ledger/drip/domain/complaint"
 	"github.com/drip-ledger/drip/domain/fund"
 	"github.com/drip-ledger/drip/domain/household"
+	"github.com/drip-ledger/drip/domain/reconcile"
 	"github.com/drip-ledger/drip/events"
 )
 
@@ -16,5 +17,6 @@ func registry() *events.Registry {
 	complaint.Register(r)
 	access.Register(r)
 	fund.Register(r)
+	reconcile.Register(r)
 	return r
 }

@@ -141,6 +141,9 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	deps.Projections, deps.WaitFor, deps.Metrics, deps.Logger = views.status, views.waitFor, metrics, log
 	deps.HouseholdView, deps.ComplaintView, deps.Registry = views.households, views.complaints, reg
 	deps.FundView = views.funds
+	if deps.Reconciliation, err = newReconciliation(store, reg, deps, views.reconcileViews); err != nil {
+		return err
+	}
 	deps.CadreLoads = caughtUpLoads{store: store, v: views}
 	deps.Notary, deps.VerifierKey = nt, verifierKey
 	deps.TokenKey = key.Public().(ed25519.PublicKey)

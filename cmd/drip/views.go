@@ -19,6 +19,7 @@ type views struct {
 	complaints *complaints.View
 	log        *slog.Logger
 	fundViews
+	reconcileViews
 }
 
 // newViews builds the read models. They are held in memory, so their
@@ -37,12 +38,16 @@ func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*view
 	if err != nil {
 		return nil, err
 	}
-	r, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{},
-		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})}, hv, cv, fv.funds)
+	rv, err := newReconcileViews(reg)
 	if err != nil {
 		return nil, err
 	}
-	return &views{runner: r, households: hv, complaints: cv, fundViews: fv, log: log}, nil
+	r, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{},
+		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})}, hv, cv, fv.funds, rv.redflags)
+	if err != nil {
+		return nil, err
+	}
+	return &views{runner: r, households: hv, complaints: cv, fundViews: fv, reconcileViews: rv, log: log}, nil
 }
 
 // status adapts the runner's status for the API's readiness and metrics.

@@ -50,7 +50,7 @@ func Registry() *events.Registry {
 
 // World is a memory store with the services over it.
 type World struct {
-	Store     *events.MemoryStore
+	Store     events.Store
 	Reg       *events.Registry
 	Fund      *fund.Service
 	Reconcile *reconcile.Service
@@ -65,12 +65,20 @@ func As(role domain.Role, at time.Time) domain.Request {
 // Finance is the county finance bureau importing at Import.
 func Finance() domain.Request { return As(domain.RoleCountyFinance, Import) }
 
-// New builds the world with an implementing project holding fen.
+// New builds the world on a memory store, with an implementing project
+// holding fen.
 func New(t testing.TB, fen domain.Fen) *World {
 	t.Helper()
 	reg := Registry()
 	store := events.NewMemoryStore(reg, nil)
 	t.Cleanup(func() { store.Close() })
+	return NewOn(t, store, reg, fen)
+}
+
+// NewOn builds the world on store, whose registry reg must hold Registry's
+// types; the caller closes the store.
+func NewOn(t testing.TB, store events.Store, reg *events.Registry, fen domain.Fen) *World {
+	t.Helper()
 	x, err := domain.NewExecutor(store, reg, func() (events.ID, error) { return events.NewID(nil) })
 	if err != nil {
 		t.Fatal(err)
