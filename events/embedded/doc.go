@@ -5,14 +5,17 @@
 // by the global position of its first record (record.go has the format),
 // every record checksummed with CRC-32C. Appends go through a group commit
 // (writer.go): a sequencer checks the waiting appends in order, a syncer
-// writes each group with one write and one fdatasync, and an indexer applies
-// the group to the index before any of its appends is acknowledged; no append
-// is acknowledged before its bytes are synced. A Pebble database under dir/index maps event IDs, stream
-// versions and positions to places in the log (index.go); it is derived, never
-// synced on its own, and Open rebuilds whatever it lacks from the log
-// (recover.go). A crash mid-write leaves a torn tail, which Open cuts off and
-// logs; any other damage is reported as an *events.CorruptError, never
-// skipped.
+// writes each group with one write and one fdatasync and then acknowledges
+// its appends, and an indexer applies the group to the index right after;
+// no append is acknowledged before its bytes are synced, and reads wait for
+// the index to hold every append acknowledged before they started. Bloom
+// filters of the event IDs and stream names (filter.go) let the sequencer
+// skip the index for the fresh IDs and streams nearly every append brings. A
+// Pebble database under dir/index maps event IDs, stream versions and
+// positions to places in the log (index.go); it is derived, never synced on
+// its own, and Open rebuilds whatever it lacks from the log (recover.go). A
+// crash mid-write leaves a torn tail, which Open cuts off and logs; any
+// other damage is reported as an *events.CorruptError, never skipped.
 //
 // Baseline (baseline.go) is the plain group-fsync file that benchmarks
 // compare the store's append throughput against.
