@@ -224,6 +224,7 @@ func demoServer(ctx context.Context, store events.Store, reg *events.Registry, k
 	}
 	deps.Projections, deps.WaitFor, deps.Logger, deps.Registry = views.status, views.waitFor, log, reg
 	deps.HouseholdView, deps.ComplaintView = views.households, views.complaints
+	deps.FundView = views.funds
 	deps.CadreLoads = caughtUpLoads{store: store, v: views}
 	deps.TokenKey, deps.Now = key.Public().(ed25519.PublicKey), clock.now
 	srv, err := api.New(api.DefaultConfig(), deps)
