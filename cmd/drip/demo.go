@@ -143,6 +143,8 @@ type demoSummary struct {
 	// Returned is a household that exited and fell back, for the as-of example.
 	Returned         string
 	ExitedAt, BackAt time.Time
+	// Money is the fund ledger as the load left it.
+	Money demoMoney
 }
 
 // loadDemo plans the county from cfg.Seed and sends the plan, in time order,
@@ -182,12 +184,16 @@ func loadInto(ctx context.Context, cfg demoConfig, store *embedded.Store, reg *e
 		return demoSummary{}, fmt.Errorf("token key: %w", err)
 	}
 	w := planDemo(cfg.Households, cfg.Seed)
-	srv, stop, err := demoServer(ctx, store, reg, key, clock, cfg.Log)
+	srv, v, stop, err := demoServer(ctx, store, reg, key, clock, cfg.Log)
 	if err != nil {
 		return demoSummary{}, err
 	}
 	c := &demoClient{h: srv.Handler(), key: key, clock: clock}
 	runErr := w.run(ctx, c, clock, cfg.Progress)
+	var money demoMoney
+	if runErr == nil {
+		money, runErr = w.money(ctx, store, v, clock.now())
+	}
 	if err := stop(); err != nil && runErr == nil {
 		runErr = err
 	}
@@ -198,6 +204,7 @@ func loadInto(ctx context.Context, cfg demoConfig, store *embedded.Store, reg *e
 	if err != nil {
 		return demoSummary{}, err
 	}
+	sum.Money = money
 	sum.DataDir, sum.Requests, sum.Cadres = cfg.DataDir, c.requests, w.cadres
 	if h := w.story.returned; h != nil {
 		sum.Returned, sum.ExitedAt, sum.BackAt = h.file, h.exitedAt, h.returnedAt
@@ -206,21 +213,21 @@ func loadInto(ctx context.Context, cfg demoConfig, store *embedded.Store, reg *e
 }
 
 // demoServer wires the server as serve does (the real services, the real
-// read models) over store, with the simulated clock. stop stops the read
-// models.
+// read models) over store, with the simulated clock, and returns the read
+// models too. stop stops them.
 func demoServer(ctx context.Context, store events.Store, reg *events.Registry, key ed25519.PrivateKey,
-	clock *demoClock, log *slog.Logger) (*api.Server, func() error, error) {
+	clock *demoClock, log *slog.Logger) (*api.Server, *views, func() error, error) {
 	views, err := newViews(store, reg, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	set, err := loadSettings("") // the defaults: the plan draws its incomes against the default lines
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	deps, err := services(store, reg, set)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	deps.Projections, deps.WaitFor, deps.Logger, deps.Registry = views.status, views.waitFor, log, reg
 	deps.HouseholdView, deps.ComplaintView = views.households, views.complaints
@@ -229,7 +236,7 @@ func demoServer(ctx context.Context, store events.Store, reg *events.Registry, k
 	deps.TokenKey, deps.Now = key.Public().(ed25519.PublicKey), clock.now
 	srv, err := api.New(api.DefaultConfig(), deps)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	vctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -241,7 +248,7 @@ func demoServer(ctx context.Context, store events.Store, reg *events.Registry, k
 		}
 		return nil
 	}
-	return srv, stop, nil
+	return srv, views, stop, nil
 }
 
 // demoClock is the simulated time: the server's clock and the store's
@@ -382,6 +389,7 @@ func (s *demoSummary) print(w io.Writer) {
 	for _, st := range demoComplaintStatuses {
 		fmt.Fprintf(w, "  %-16s %5d\n", st, cs[st])
 	}
+	s.Money.print(w)
 }
 
 // demoTokenUsers are the officials whose tokens the demo prints.
@@ -424,6 +432,10 @@ func printDemoTokens(w io.Writer, dataDir, addr string, sum *demoSummary) error 
 			sum.Returned, sum.ExitedAt.Format(time.DateOnly), sum.BackAt.Format(time.DateOnly))
 		fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $DESK_TOKEN\" '%s/households/%s/as-of?at=%s'\n", base, sum.Returned, between.Format(time.DateOnly))
 		fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $DESK_TOKEN\" '%s/households/%s/timeline'\n", base, sum.Returned)
+	}
+	if sum != nil && sum.Money.Example != "" {
+		fmt.Fprintf(w, "  # %s was paid from %s; every fen back to its documents:\n", sum.Money.Example, strings.Join(sum.Money.ExampleDocs, " and "))
+		fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $AUDIT_TOKEN\" '%s/households/%s/drip-trail'\n", base, sum.Money.Example)
 	}
 	return nil
 }

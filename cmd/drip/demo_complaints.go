@@ -211,6 +211,7 @@ func (w *demoWorld) accountStory(h *demoHousehold) {
 			"reason": "一卡通账号登记错误（12317 投诉核实）/ account number registered wrongly (found on a 12317 complaint)",
 			"fields": map[string]any{"account": account}}
 	}, &fix)
+	h.accountFixedAt = at
 	at = w.resolve(c, w.later(at, 1, 1), func() []events.ID { return []events.ID{fix} }, "",
 		"已更正一卡通账号，资金将重新拨付 / the account is corrected; the subsidy will be paid again")
 	w.closeComplaint(c, w.later(at, 1, 2))

@@ -47,7 +47,8 @@ type demoWorld struct {
 	pool       *demoCadre      // the county cadre being given households
 	cadres     int
 	story      struct{ returned *demoHousehold }
-	err        error // the first impossible step; a bug in the plan
+	funds      *demoFunds // the fund ledger's part of the plan
+	err        error      // the first impossible step; a bug in the plan
 }
 
 type demoTown struct {
@@ -112,6 +113,7 @@ func planDemo(n int, seed uint64) *demoWorld {
 	}
 	w.numberFiles()
 	w.planComplaints(max(10, min(40, n/15)))
+	w.planFunds(n) // last, so the households' and complaints' draws are as they were
 	return w
 }
 

@@ -38,6 +38,9 @@ type demoHousehold struct {
 	visitYears                                                        []int
 
 	registeredAt, enrolledAt, exitedAt, returnedAt time.Time
+	// accountFixedAt is when the county corrected a mistyped account
+	// (special "account"), after which the subsidy is paid again.
+	accountFixedAt time.Time
 
 	// Recorded when the registration and first survey are sent, for the
 	// corrections that name them.
