@@ -130,6 +130,8 @@ type demoPay struct {
 	ref        string // known once it is instructed
 	settled    time.Time
 	kept       bool // settled and never undone: it may be acknowledged
+	undone     bool // failed, returned or reversed
+	wrong      bool // keyed wrongly, and reversed
 }
 
 // demoDue is what a household is to be paid.
@@ -184,6 +186,7 @@ func (w *demoWorld) planFunds(n int) {
 	w.ecommerce()
 	w.mushrooms()
 	w.roxburgh()
+	w.targeted()
 	w.acknowledgements()
 	w.amounts()
 	for _, a := range f.docs {
@@ -424,6 +427,7 @@ func (w *demoWorld) settle(pay *demoPay, at time.Time) {
 
 func (w *demoWorld) bounce(pay *demoPay, at time.Time, outcome fund.PaymentStatus, reason string) {
 	ref := w.bankRef(at)
+	pay.undone = true
 	w.post(at, w.funds.cashier, pay.path("fail"), fixed(map[string]any{"outcome": outcome, "reason": reason, "bankRef": ref}), nil)
 }
 
@@ -585,7 +589,7 @@ func (w *demoWorld) cattle() {
 		wrong := w.instruct(a, &demoPay{h: d.h, yuan: d.yuan * 10, purpose: d.purpose, period: d.period}, w.workTime(at).Add(-30*time.Minute))
 		settled := w.later(at, 2, 4)
 		w.settle(wrong, settled)
-		wrong.kept = false
+		wrong.kept, wrong.undone, wrong.wrong = false, true, true
 		reversed := w.later(settled, 18, 28)
 		w.post(reversed, w.funds.fin, wrong.path("reverse"), fixed(map[string]any{
 			"reason": fmt.Sprintf("录入金额多一个零：应付%d元误录为%d元，月末对账发现，已与农户核实退回 / keyed %d yuan for %d; found at the month's reconciliation, and the household returned it",
@@ -817,6 +821,54 @@ func (w *demoWorld) roxburgh() {
 	assigned := w.later(a.at, 2, 4)
 	w.assignBeneficiaries(p, assigned, 0.6)
 	w.publicizeProject(p, w.dayIn(date(2020, 6, 22), date(2020, 6, 24)), 10)
+}
+
+// targeted makes sure no project pays every household of a village the
+// same for a period (at least three of them): help is sized to the
+// household, and a flat share is what auditors flag. Where the draws made
+// one, the last household's amounts grow by a tenth.
+func (w *demoWorld) targeted() {
+	type group struct {
+		amounts map[int64]bool
+		last    *demoHousehold
+		files   map[*demoHousehold]bool
+	}
+	groups := map[string]*group{}
+	var keys []string
+	key := func(pay *demoPay) string { return pay.p.id + "|" + pay.period + "|" + pay.h.v.code }
+	wrong := map[string]bool{} // a household whose payment was keyed wrongly keeps its amount, which the reversal names
+	for _, pay := range w.funds.pays {
+		if pay.wrong {
+			wrong[key(pay)+"|"+pay.h.file] = true
+		}
+	}
+	for _, pay := range w.funds.pays {
+		if pay.h == nil || pay.undone {
+			continue
+		}
+		k := key(pay)
+		g := groups[k]
+		if g == nil {
+			g = &group{amounts: map[int64]bool{}, files: map[*demoHousehold]bool{}}
+			groups[k] = g
+			keys = append(keys, k)
+		}
+		g.amounts[pay.yuan], g.files[pay.h] = true, true
+		if !wrong[k+"|"+pay.h.file] {
+			g.last = pay.h
+		}
+	}
+	for _, k := range keys {
+		g := groups[k]
+		if len(g.files) < 3 || len(g.amounts) > 1 || g.last == nil {
+			continue
+		}
+		for _, pay := range w.funds.pays {
+			if pay.h == g.last && !pay.wrong && key(pay) == k {
+				pay.yuan += max(100, pay.yuan/10/100*100)
+			}
+		}
+	}
 }
 
 // acknowledgements: about half the settled household payments are signed

@@ -9,15 +9,20 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/drip-ledger/drip/api"
+	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/complaint"
+	"github.com/drip-ledger/drip/domain/fund"
 	"github.com/drip-ledger/drip/domain/household"
+	"github.com/drip-ledger/drip/domain/reconcile"
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/events/embedded"
+	"github.com/drip-ledger/drip/projections/redflags"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -157,6 +162,9 @@ func TestDemoLoadsEveryStatusThroughTheAPIAndOnlyIntoAnEmptyStore(t *testing.T) 
 		if d := cmp.Diff(sum.Complaints, again.Complaints); d != "" {
 			t.Errorf("complaints differ (-first +second):\n%s", d)
 		}
+		if d := cmp.Diff(sum.Money, again.Money); d != "" {
+			t.Errorf("money differs (-first +second):\n%s", d)
+		}
 		if sum.Events != again.Events || sum.Requests != again.Requests {
 			t.Errorf("first %d events from %d requests, second %d from %d", sum.Events, sum.Requests, again.Events, again.Requests)
 		}
@@ -167,5 +175,137 @@ func TestDemoRefusesTooFewHouseholds(t *testing.T) {
 	_, err := loadDemo(context.Background(), demoConfig{DataDir: t.TempDir(), Households: demoHouseholdsMin - 1, Log: slog.New(slog.DiscardHandler)})
 	if err == nil || !strings.Contains(err.Error(), "households") {
 		t.Fatalf("too few households = %v", err)
+	}
+}
+
+// TestDemoMoneyKeepsEveryRule: the demo's fund ledger, checked from the log
+// itself. Folding every transfer, no account but a source is ever below
+// zero and the balances sum to zero; every project ends where the plan
+// meant; a settled payment traces to two appropriation documents; the
+// short acknowledgements opened their complaints; and the audit's red
+// flags show only what the demo left for them (idle money, a payment long
+// at the bank, the short acknowledgements), never a broken rule.
+func TestDemoMoneyKeepsEveryRule(t *testing.T) {
+	dir := t.TempDir()
+	sum := loadTestDemo(t, dir, 11)
+	checkDemoMoney(t, sum, demoLog(t, dir))
+}
+
+func checkDemoMoney(t *testing.T, sum demoSummary, log []events.Event) {
+	t.Helper()
+	reg := registry()
+	if !reg.Known(reconcile.TypeLineMismatched) {
+		reconcile.Register(reg)
+	}
+	flags, err := redflags.New(reg, redflags.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	balances := map[fund.AccountID]domain.Fen{}
+	status := map[string]fund.PaymentStatus{}
+	var twoDocs []string
+	var short []*fund.PaymentAcknowledged
+	for _, ev := range log {
+		if err := flags.Apply(context.Background(), ev); err != nil {
+			t.Fatalf("red flags at %d: %v", ev.Position, err)
+		}
+		p, err := reg.Decode(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, ok := p.(fund.Mover); ok {
+			tr := m.Movement()
+			balances[tr.DebitAccount] -= tr.AmountFen
+			balances[tr.CreditAccount] += tr.AmountFen
+			if b := balances[tr.DebitAccount]; b < 0 && !tr.DebitAccount.IsSource() {
+				t.Fatalf("event %d (%s) overdraws %s to %d fen", ev.Position, ev.Type, tr.DebitAccount, b)
+			}
+		}
+		switch e := p.(type) {
+		case *fund.PaymentInstructed:
+			status[e.Ref] = fund.StatusInstructed
+			if docs := map[string]bool{}; e.Payee == fund.PayeeHousehold {
+				for _, l := range e.Lots {
+					docs[l.Document] = true
+				}
+				if len(docs) >= 2 {
+					twoDocs = append(twoDocs, e.Ref)
+				}
+			}
+		case *fund.PaymentSettled:
+			status[e.Ref] = fund.StatusSettled
+		case *fund.PaymentAcknowledged:
+			if e.ShortfallFen > 0 {
+				short = append(short, e)
+			}
+		}
+	}
+	var total, sources domain.Fen
+	for id, b := range balances {
+		total += b
+		if id.IsSource() {
+			sources += b
+		}
+	}
+	if total != 0 || -sources != sum.Money.AppropriatedFen || sum.Money.AppropriatedFen <= 0 {
+		t.Errorf("balances sum to %d fen; the sources paid in %d, the summary says %d appropriated", total, -sources, sum.Money.AppropriatedFen)
+	}
+	if m := sum.Money; m.SettledFen <= 0 || m.InTransitFen <= 0 || m.ReturnedFen <= 0 || m.ReversedFen <= 0 || m.IdleOldFen <= 0 ||
+		m.AllocatedFen+m.IdlePoolFen != m.AppropriatedFen || m.IdleProjectFen+m.SettledFen+m.InTransitFen != m.AllocatedFen {
+		t.Errorf("money summary does not add up, or misses a part: %+v", m)
+	}
+
+	if d := cmp.Diff(sum.Money.Planned, sum.Money.Projects); d != "" || len(sum.Money.Projects) < 8 {
+		t.Errorf("projects are not where the plan left them (-planned +read):\n%s", d)
+	}
+	planned := countBy(sum.Money.Planned)
+	for _, st := range demoProjectStatuses {
+		if planned[st] == 0 {
+			t.Errorf("the plan leaves no project %s: %v", st, planned)
+		}
+	}
+
+	settledTwice := slices.ContainsFunc(twoDocs, func(ref string) bool { return status[ref] == fund.StatusSettled })
+	if !settledTwice || sum.Money.Example == "" || len(sum.Money.ExampleDocs) < 2 {
+		t.Errorf("no settled payment traces to two documents (%v), or no example household (%q from %v)", twoDocs, sum.Money.Example, sum.Money.ExampleDocs)
+	}
+
+	if len(short) < 2 || len(short) > 3 || sum.Money.Short != len(short) {
+		t.Errorf("%d short acknowledgements in the log, the summary says %d; want 2 or 3", len(short), sum.Money.Short)
+	}
+	for _, a := range short {
+		id, err := fund.ComplaintID(a.Ref)
+		if err != nil || a.ComplaintID != id.String() {
+			t.Fatalf("acknowledgement of %s names complaint %q (%v)", a.Ref, a.ComplaintID, err)
+		}
+		if _, ok := sum.Complaints[id.String()]; !ok {
+			t.Errorf("the shortfall on %s opened no complaint %s", a.Ref, id)
+		}
+	}
+
+	j, _ := domain.ParseJurisdiction(demoCountyCode)
+	kinds := map[redflags.Kind]int{}
+	for after := ""; ; {
+		page, err := flags.Flags(redflags.Query{Within: j, Now: demoEnd, After: after, Limit: redflags.PageLenMax})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range page.Flags {
+			kinds[f.Kind]++
+			switch f.Kind {
+			case redflags.KindFundsIdle1Y, redflags.KindFundsIdle2Y, redflags.KindUnreconciled, redflags.KindAcknowledgedLess:
+			default:
+				t.Errorf("red flag the demo should not raise: %s %s: %s", f.Kind, f.Subject, f.Detail)
+			}
+		}
+		if after = page.Next; after == "" {
+			break
+		}
+	}
+	for _, k := range []redflags.Kind{redflags.KindFundsIdle2Y, redflags.KindUnreconciled, redflags.KindAcknowledgedLess} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s red flag for the audit to show: %v", k, kinds)
+		}
 	}
 }
