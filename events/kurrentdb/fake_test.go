@@ -34,6 +34,8 @@ type fakeServer struct {
 	changed chan struct{}
 	// failAppend, when set, fails appends with this error.
 	failAppend error
+	// major is the server's major version (default 24).
+	major int
 }
 
 func newFakeServer() *fakeServer {
@@ -256,8 +258,13 @@ func (c *fakeConn) subscribeAll(ctx context.Context, from esdb.AllPosition, filt
 	return &fakeSub{f: c.f, ctx: ctx, cancel: cancel, next: next, caughtUpAt: len(c.f.log), filter: filter}, nil
 }
 
-func (c *fakeConn) serverMajor() (int, error) { return 24, nil }
-func (c *fakeConn) close() error              { c.closed = true; return nil }
+func (c *fakeConn) serverMajor() (int, error) {
+	if c.f.major != 0 {
+		return c.f.major, nil
+	}
+	return 24, nil
+}
+func (c *fakeConn) close() error { c.closed = true; return nil }
 
 type fakeSub struct {
 	f          *fakeServer
