@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,25 +17,39 @@ import (
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "append" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			args = []string{"append", "-h"}
-		} else {
-			fmt.Fprintln(stderr, "Usage: drip bench append [flags]   (the one benchmark so far)")
-			return errUsage
-		}
+	sub := ""
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
 	}
+	switch sub {
+	case "append":
+		return benchAppendCmd(ctx, args, stdout, stderr)
+	case "replay":
+		return benchReplayCmd(ctx, args, stdout, stderr)
+	}
+	fmt.Fprintln(stderr, `Usage: drip bench append [flags]   appends against the disk's group-fsync baseline
+       drip bench replay [flags]   reads the log, and replays it through the projection runner`)
+	if sub == "-h" || sub == "--help" || sub == "help" {
+		return flag.ErrHelp
+	}
+	return errUsage
+}
+
+func benchAppendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench append", `
 Appends --events small events (about 300 bytes, one per append) with each
-writer count to a fresh embedded store through events.Store, and the same
-records in the same run to a plain file with group fsync: the physical
-baseline of this disk. Prints writers, events_per_s, baseline_events_per_s
-and ratio (store / baseline) for each writer count.`, stderr)
+writer count to a fresh store through events.Store, and the same records in
+the same run to a plain file with group fsync: the physical baseline of this
+disk. Prints writers, events_per_s, baseline_events_per_s and ratio (store /
+baseline) for each writer count; with --store, for each store named (and
+then a "store" field), so the embedded store and PostgreSQL are measured
+side by side against one baseline.`, stderr)
 	writersFlag := fs.String("writers", "1,16,64,256", "comma-separated writer counts")
 	n := fs.Int("events", 20000, "events to append per writer count (each run)")
 	asJSON := fs.Bool("json", false, "one JSON object per line: writers, events_per_s, baseline_events_per_s, ratio")
-	dir := fs.String("dir", ".", "directory for the temporary store and file (must be on the disk to measure)")
-	if err := parse(fs, args[1:]); err != nil {
+	dir := fs.String("dir", ".", "directory for temporary stores and files (must be on the disk to measure)")
+	storesFlag := fs.String("store", "embedded", "comma-separated stores: embedded, or a postgres:// URL (a throw-away schema is made and dropped)")
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	writers, err := parseCounts(*writersFlag)
@@ -42,19 +57,26 @@ and ratio (store / baseline) for each writer count.`, stderr)
 		fmt.Fprintf(stderr, "drip bench append: --writers must be positive counts up to %d and --events in 1..10000000\n", benchWritersMax)
 		return errUsage
 	}
+	stores := strings.Split(*storesFlag, ",")
+	named := flagSet(fs, "store")
 	if !*asJSON {
-		fmt.Fprintf(stdout, "%8s %14s %22s %7s\n", "writers", "events_per_s", "baseline_events_per_s", "ratio")
+		fmt.Fprintf(stdout, "%-10s %8s %14s %22s %7s\n", "store", "writers", "events_per_s", "baseline_events_per_s", "ratio")
 	}
 	for _, w := range writers {
-		row, err := benchAppend(ctx, *dir, w, *n)
+		rows, err := benchAppend(ctx, *dir, stores, w, *n)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			b, _ := json.Marshal(row)
-			fmt.Fprintln(stdout, string(b))
-		} else {
-			fmt.Fprintf(stdout, "%8d %14.0f %22.0f %7.2f\n", row.Writers, row.EventsPerS, row.BaselineEventsPerS, row.Ratio)
+		for _, row := range rows {
+			if !named {
+				row.Store = ""
+			}
+			if *asJSON {
+				b, _ := json.Marshal(row)
+				fmt.Fprintln(stdout, string(b))
+			} else {
+				fmt.Fprintf(stdout, "%-10s %8d %14.0f %22.0f %7.2f\n", storeLabel(row.Store), row.Writers, row.EventsPerS, row.BaselineEventsPerS, row.Ratio)
+			}
 		}
 	}
 	return nil
@@ -64,6 +86,9 @@ and ratio (store / baseline) for each writer count.`, stderr)
 const benchWritersMax = 4096
 
 type benchRow struct {
+	// Store is set only when --store was given, so the default output has
+	// exactly the four fields scripts read.
+	Store              string  `json:"store,omitempty"`
 	Writers            int     `json:"writers"`
 	EventsPerS         float64 `json:"events_per_s"`
 	BaselineEventsPerS float64 `json:"baseline_events_per_s"`
@@ -82,12 +107,12 @@ func parseCounts(s string) ([]int, error) {
 	return out, nil
 }
 
-// benchAppend measures one writer count: the baseline first, then the store,
-// each on fresh files in a temporary directory removed afterwards.
-func benchAppend(ctx context.Context, dir string, writers, n int) (benchRow, error) {
+// benchAppend measures one writer count: the baseline first, then each
+// store, each on fresh files or a fresh schema, removed afterwards.
+func benchAppend(ctx context.Context, dir string, stores []string, writers, n int) ([]benchRow, error) {
 	tmp, err := os.MkdirTemp(dir, "drip-bench-")
 	if err != nil {
-		return benchRow{}, err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	// One registry encodes the events and checks them in the store, as in
@@ -95,36 +120,40 @@ func benchAppend(ctx context.Context, dir string, writers, n int) (benchRow, err
 	reg := benchRegistry()
 	evs, records, err := benchEvents(reg, n)
 	if err != nil {
-		return benchRow{}, err
+		return nil, err
 	}
 	base, err := embedded.OpenBaseline(tmp + "/baseline.log")
 	if err != nil {
-		return benchRow{}, err
+		return nil, err
 	}
 	baseS, err := timeWriters(writers, n, func(w, i int) error { return base.Append(ctx, records[i]) })
 	if cerr := base.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return benchRow{}, fmt.Errorf("baseline: %w", err)
+		return nil, fmt.Errorf("baseline: %w", err)
 	}
-	store, err := embedded.Open(tmp+"/store", reg, embedded.Options{})
-	if err != nil {
-		return benchRow{}, err
+	var rows []benchRow
+	for k, spec := range stores {
+		store, done, err := openBenchStore(ctx, spec, fmt.Sprintf("%s/store-%d", tmp, k), reg)
+		if err != nil {
+			return nil, err
+		}
+		storeS, err := timeWriters(writers, n, func(w, i int) error {
+			_, err := store.Append(ctx, evs[i].Stream, events.NoStream, evs[i])
+			return err
+		})
+		if derr := done(); err == nil {
+			err = derr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", storeLabel(spec), err)
+		}
+		row := benchRow{Store: storeLabel(spec), Writers: writers, EventsPerS: float64(n) / storeS, BaselineEventsPerS: float64(n) / baseS}
+		row.Ratio = row.EventsPerS / row.BaselineEventsPerS
+		rows = append(rows, row)
 	}
-	storeS, err := timeWriters(writers, n, func(w, i int) error {
-		_, err := store.Append(ctx, "bench-"+strconv.Itoa(i), events.NoStream, evs[i])
-		return err
-	})
-	if cerr := store.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return benchRow{}, fmt.Errorf("store: %w", err)
-	}
-	row := benchRow{Writers: writers, EventsPerS: float64(n) / storeS, BaselineEventsPerS: float64(n) / baseS}
-	row.Ratio = row.EventsPerS / row.BaselineEventsPerS
-	return row, nil
+	return rows, nil
 }
 
 // timeWriters runs n calls of do spread over writers goroutines (call i goes
@@ -149,4 +178,10 @@ func timeWriters(writers, n int, do func(w, i int) error) (float64, error) {
 	elapsed := time.Since(start).Seconds()
 	close(errs)
 	return elapsed, <-errs
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/projections"
+)
+
+// replayRow is one store's replay figures: reading the whole log through
+// ReadAll (the baseline: what the store can deliver) and replaying it
+// through the projection runner (Watermill router, one handler, checkpoint
+// per event), as every read model is rebuilt at start.
+type replayRow struct {
+	Store                 string  `json:"store"`
+	Events                int     `json:"events"`
+	ReadAllEventsPerS     float64 `json:"read_all_events_per_s"`
+	ProjectionEventsPerS  float64 `json:"projection_events_per_s"`
+	ProjectionOverReadAll float64 `json:"ratio"`
+}
+
+func benchReplayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench replay", `
+Fills a fresh store with --events events, then measures reading the whole
+log with ReadAll (what the store delivers) and replaying it through the
+projection runner into a read model that only counts (what a rebuild at
+start costs beyond the store), and prints both and their ratio, per store.`, stderr)
+	n := fs.Int("events", 100000, "events in the log")
+	asJSON := fs.Bool("json", false, "one JSON object per line")
+	dir := fs.String("dir", ".", "directory for temporary stores")
+	storesFlag := fs.String("store", "embedded", "comma-separated stores: embedded, or a postgres:// URL (a throw-away schema is made and dropped)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 || *n > 10_000_000 {
+		fmt.Fprintln(stderr, "drip bench replay: --events must be in 1..10000000")
+		return errUsage
+	}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "%-10s %9s %22s %24s %7s\n", "store", "events", "read_all_events_per_s", "projection_events_per_s", "ratio")
+	}
+	for _, spec := range strings.Split(*storesFlag, ",") {
+		row, err := benchReplay(ctx, *dir, spec, *n)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			b, _ := json.Marshal(row)
+			fmt.Fprintln(stdout, string(b))
+		} else {
+			fmt.Fprintf(stdout, "%-10s %9d %22.0f %24.0f %7.2f\n", row.Store, row.Events, row.ReadAllEventsPerS, row.ProjectionEventsPerS, row.ProjectionOverReadAll)
+		}
+	}
+	return nil
+}
+
+func benchReplay(ctx context.Context, dir, spec string, n int) (replayRow, error) {
+	tmp, err := os.MkdirTemp(dir, "drip-bench-")
+	if err != nil {
+		return replayRow{}, err
+	}
+	defer os.RemoveAll(tmp)
+	reg := benchRegistry()
+	store, done, err := openBenchStore(ctx, spec, tmp+"/store", reg)
+	if err != nil {
+		return replayRow{}, err
+	}
+	defer done()
+	if err := fillForReplay(ctx, store, reg, n); err != nil {
+		return replayRow{}, err
+	}
+	row := replayRow{Store: storeLabel(spec), Events: n}
+	start := time.Now()
+	read := 0
+	for from := uint64(1); ; {
+		page, err := store.ReadAll(ctx, from, events.ReadEventsMax)
+		if err != nil {
+			return row, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		read += len(page)
+		from = page[len(page)-1].Position + 1
+	}
+	row.ReadAllEventsPerS = float64(read) / time.Since(start).Seconds()
+	if row.ProjectionEventsPerS, err = timeProjection(ctx, store, uint64(n)); err != nil {
+		return row, err
+	}
+	row.ProjectionOverReadAll = row.ProjectionEventsPerS / row.ReadAllEventsPerS
+	return row, nil
+}
+
+// fillForReplay appends n events quickly: 16 writers, 100 events per
+// append, over many streams (the fill is not what is measured).
+func fillForReplay(ctx context.Context, store events.Store, reg *events.Registry, n int) error {
+	evs, _, err := benchEvents(reg, n)
+	if err != nil {
+		return err
+	}
+	const perAppend = 100
+	batches := (n + perAppend - 1) / perAppend
+	_, err = timeWriters(16, batches, func(_, b int) error {
+		lo, hi := b*perAppend, min(n, (b+1)*perAppend)
+		_, err := store.Append(ctx, fmt.Sprintf("bench-replay-%d", b), events.NoStream, evs[lo:hi]...)
+		return err
+	})
+	return err
+}
+
+// counter is a read model that only counts, so the replay measures the
+// runner, not a model.
+type counter struct{ n atomic.Uint64 }
+
+func (*counter) Name() string { return "bench-counter" }
+
+func (c *counter) Apply(context.Context, events.Event) error { c.n.Add(1); return nil }
+
+func (c *counter) Reset(context.Context) error { c.n.Store(0); return nil }
+
+func timeProjection(ctx context.Context, store events.Store, head uint64) (float64, error) {
+	c := &counter{}
+	r, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{}}, c)
+	if err != nil {
+		return 0, err
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	start := time.Now()
+	go func() { errc <- r.Run(rctx) }()
+	if err := r.WaitFor(ctx, head); err != nil {
+		return 0, err
+	}
+	elapsed := time.Since(start).Seconds()
+	cancel()
+	<-errc
+	if got := c.n.Load(); got != head {
+		return 0, fmt.Errorf("bench replay: the read model applied %d of %d events", got, head)
+	}
+	return float64(head) / elapsed, nil
+}
