@@ -197,3 +197,20 @@ func TestOptionsValidateReportsEveryProblem(t *testing.T) {
 		t.Error("a prefix above PrefixBytesMax is valid; want an error")
 	}
 }
+
+func TestKurrentDBSchemesAreTheClientsEsdbSchemes(t *testing.T) {
+	tests := map[string]string{
+		"kurrentdb://admin:changeit@localhost:2113?tlsCAFile=ca.crt": "esdb://admin:changeit@localhost:2113?tlsCAFile=ca.crt",
+		"kurrentdb+discover://cluster.local:2113":                    "esdb+discover://cluster.local:2113",
+		"kurrent://localhost:2113?tls=false":                         "esdb://localhost:2113?tls=false",
+		"esdb://localhost:2113":                                      "esdb://localhost:2113",
+	}
+	for in, want := range tests {
+		if got := clientConnString(in); got != want {
+			t.Errorf("clientConnString(%q) = %q; want %q", in, got, want)
+		}
+	}
+	if _, err := esdb.ParseConnectionString(clientConnString("kurrentdb://a:b@localhost:2111,localhost:2112?tls=false")); err != nil {
+		t.Errorf("the client does not parse a converted cluster string: %v", err)
+	}
+}

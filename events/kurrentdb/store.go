@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
@@ -46,7 +47,8 @@ const ServerMajorMin = 23
 const retryScanMax = 1000
 
 // Open connects to the cluster named by connString (esdb://, esdb+discover://
-// with its TLS and credential settings) and returns a Store that accepts the
+// with its TLS and credential settings, or the same with KurrentDB's own
+// kurrentdb:// and kurrentdb+discover:// schemes) and returns a Store that accepts the
 // event types in reg. ctx bounds Open only, not the store's life.
 func Open(ctx context.Context, connString string, reg *events.Registry, opts Options) (*Store, error) {
 	var errs []error
@@ -56,7 +58,7 @@ func Open(ctx context.Context, connString string, reg *events.Registry, opts Opt
 	if err := opts.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	cfg, err := esdb.ParseConnectionString(connString)
+	cfg, err := esdb.ParseConnectionString(clientConnString(connString))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("kurrentdb: connection string: %w", err))
 	}
@@ -266,4 +268,15 @@ func (s *Store) fail(op string, ctx context.Context, err error) error {
 		return fmt.Errorf("kurrentdb: %s: %w", op, ctxErr)
 	}
 	return fmt.Errorf("kurrentdb: %s: %w", op, err)
+}
+
+// clientConnString turns KurrentDB's connection-string schemes into the ones
+// this client knows; the rest of the syntax is the same.
+func clientConnString(s string) string {
+	for _, scheme := range []string{"kurrentdb://", "kurrentdb+discover://", "kurrent://", "kurrent+discover://"} {
+		if rest, ok := strings.CutPrefix(s, scheme); ok {
+			return "esdb" + strings.TrimPrefix(strings.TrimPrefix(scheme, "kurrentdb"), "kurrent") + rest
+		}
+	}
+	return s
 }
