@@ -68,7 +68,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlags("demo", `
 Loads a synthetic Weining county (520526) into an EMPTY data directory: 4
 townships, 12 villages, households in every status from 2014 to mid 2020,
-cadres, measures, visits, objections, corrections, complaints. Every fact
+cadres, measures, visits, objections, corrections, complaints, and the
+money: appropriation documents, projects from proposal to acceptance,
+payments to households settled, failed, acknowledged and reversed. Every fact
 is sent as an HTTP request to the real server (in-process, no network) with
 the tokens of village, township and county officials, so nothing is
 recorded that the rules refuse. The same --seed gives the same county.

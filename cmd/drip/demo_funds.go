@@ -41,6 +41,9 @@ import (
 const (
 	demoYuan = 100 // fen
 	demoWan  = 10_000 * demoYuan
+	// demoBeneficiariesMax bounds a project's households, as a township's
+	// project would be: a project's every command reads its whole stream.
+	demoBeneficiariesMax = 150
 )
 
 // demoAppropriation is an appropriation document and the fen the plan
@@ -314,7 +317,8 @@ func (w *demoWorld) assignBeneficiaries(p *demoProject, at time.Time, share floa
 		}
 	}
 	w.rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
-	chosen = append(chosen, pool[:int(math.Round(share*float64(len(pool))))]...)
+	k := min(int(math.Round(share*float64(len(pool)))), max(0, demoBeneficiariesMax-len(chosen)))
+	chosen = append(chosen, pool[:k]...)
 	slices.SortFunc(chosen, func(a, b *demoHousehold) int { return compareFiles(a.file, b.file) })
 	t := at
 	for _, h := range chosen {
@@ -802,7 +806,7 @@ func (w *demoWorld) mushrooms() {
 	approved := w.later(proposed, 30, 40)
 	w.approveProject(p, approved)
 	a := w.allocate(p, w.later(approved, 10, 15), "财农〔2020〕6号")
-	a.extra = int64(260_000*w.funds.scale) * demoYuan
+	a.extra = 260_000 * demoYuan // twenty greenhouses, whatever the households
 	w.assignBeneficiaries(p, w.later(a.at, 2, 5), 0.8)
 }
 
@@ -817,7 +821,7 @@ func (w *demoWorld) roxburgh() {
 	approved := w.later(proposed, 28, 32)
 	w.approveProject(p, approved)
 	a := w.allocate(p, w.later(approved, 5, 8), "财农〔2020〕6号")
-	a.extra = int64(180_000*w.funds.scale) * demoYuan
+	a.extra = 180_000 * demoYuan
 	assigned := w.later(a.at, 2, 4)
 	w.assignBeneficiaries(p, assigned, 0.6)
 	w.publicizeProject(p, w.dayIn(date(2020, 6, 22), date(2020, 6, 24)), 10)
@@ -1122,7 +1126,11 @@ func (m demoMoney) print(w io.Writer) {
 	fmt.Fprintf(w, "Money in pool %s: %d appropriation documents, %d projects, %d payments (%d to households), in yuan:\n",
 		demoCountyCode, m.Appropriations, len(m.Projects), m.Payments, m.HouseholdPayments)
 	row := func(name string, f domain.Fen, note string) {
-		fmt.Fprintf(w, "  %-13s %15s  %s\n", name, f.Grouped(), note)
+		fmt.Fprintf(w, "  %-13s %15s", name, f.Grouped())
+		if note != "" {
+			fmt.Fprint(w, "  "+note)
+		}
+		fmt.Fprintln(w)
 	}
 	row("appropriated", m.AppropriatedFen, "")
 	row("allocated", m.AllocatedFen, "to projects")
