@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drip-ledger/drip/api"
+	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/projections/forward"
 	"github.com/drip-ledger/drip/projections/notary"
 	"github.com/oklog/run"
@@ -83,7 +84,7 @@ type serveConfig struct {
 // all stop together. ready, if not nil, receives the bound address once the
 // server is listening (tests use it).
 func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- string) error {
-	cfg, dataDir, origin := sc.API, sc.DataDir, sc.Origin
+	cfg, dataDir := sc.API, sc.DataDir
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -107,23 +108,17 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	}()
 	store := api.InstrumentStore(raw, metrics)
 
-	signerKey, verifierKey, err := notaryKeys(filepath.Join(dataDir, "keys"), origin, log)
+	nt, verifierKey, err := openNotary(ctx, sc, storeURL, raw, log)
 	if err != nil {
 		return err
 	}
-	signer, err := notary.NewSigner(signerKey)
-	if err != nil {
-		return err
+	if nt != nil {
+		defer func() {
+			if err := nt.Close(); err != nil {
+				log.Error("closing notary", "err", err)
+			}
+		}()
 	}
-	nt, err := notary.Open(ctx, filepath.Join(dataDir, "notary"), raw, signer, notary.Config{Logger: log, CheckpointInterval: sc.CheckpointInterval})
-	if err != nil {
-		return fmt.Errorf("open notary: %w", err)
-	}
-	defer func() {
-		if err := nt.Close(); err != nil {
-			log.Error("closing notary", "err", err)
-		}
-	}()
 	views, err := newViews(store, reg, log)
 	if err != nil {
 		return err
@@ -145,7 +140,9 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 		return err
 	}
 	deps.CadreLoads = caughtUpLoads{store: store, v: views}
-	deps.Notary, deps.VerifierKey = nt, verifierKey
+	if nt != nil {
+		deps.Notary, deps.VerifierKey = nt, verifierKey
+	}
 	deps.TokenKey = key.Public().(ed25519.PublicKey)
 	srv, err := api.New(cfg, deps)
 	if err != nil {
@@ -170,8 +167,10 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	})
 	vctx, vcancel := context.WithCancel(ctx)
 	g.Add(func() error { return views.run(vctx) }, func(error) { vcancel() })
-	nctx, ncancel := context.WithCancel(ctx)
-	g.Add(func() error { return nt.Run(nctx) }, func(error) { ncancel() })
+	if nt != nil {
+		nctx, ncancel := context.WithCancel(ctx)
+		g.Add(func() error { return nt.Run(nctx) }, func(error) { ncancel() })
+	}
 	if sc.Forward != "" {
 		fctx, fcancel := context.WithCancel(ctx)
 		fcfg := forward.Config{URL: sc.Forward, Logger: log}
@@ -188,4 +187,30 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 		err = nil
 	}
 	return err
+}
+
+// openNotary opens the notary over the store, generating its keys on first
+// start. A store whose positions have gaps (KurrentDB) gets no notary: its
+// tree's leaves are positions, so serve says so and runs without one rather
+// than sign a tree it cannot keep.
+func openNotary(ctx context.Context, sc serveConfig, storeURL string, store events.Store, log *slog.Logger) (*notary.Notary, string, error) {
+	if !denseStore(storeURL) {
+		log.Warn("no notary: this store's positions have gaps, and the Merkle tree needs dense positions; checkpoints and proofs are not served",
+			"store", redact(storeURL))
+		return nil, "", nil
+	}
+	signerKey, verifierKey, err := notaryKeys(filepath.Join(sc.DataDir, "keys"), sc.Origin, log)
+	if err != nil {
+		return nil, "", err
+	}
+	signer, err := notary.NewSigner(signerKey)
+	if err != nil {
+		return nil, "", err
+	}
+	nt, err := notary.Open(ctx, filepath.Join(sc.DataDir, "notary"), store, signer,
+		notary.Config{Logger: log, CheckpointInterval: sc.CheckpointInterval})
+	if err != nil {
+		return nil, "", fmt.Errorf("open notary: %w", err)
+	}
+	return nt, verifierKey, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/events/embedded"
+	"github.com/drip-ledger/drip/events/kurrentdb"
 	"github.com/drip-ledger/drip/events/postgres"
 )
 
@@ -17,7 +18,7 @@ import (
 var errUnknownScheme = errors.New("unknown store URL scheme")
 
 // storeSchemes lists the store URLs openStore understands, for messages.
-const storeSchemes = "embedded:PATH (or pebble:PATH), postgres://USER@HOST/DB, memory:"
+const storeSchemes = "embedded:PATH (or pebble:PATH), postgres://USER@HOST/DB, kurrentdb://HOST:2113 (or esdb://), memory:"
 
 // openStore opens the store a URL names:
 //
@@ -26,6 +27,9 @@ const storeSchemes = "embedded:PATH (or pebble:PATH), postgres://USER@HOST/DB, m
 //	memory:        an empty in-memory store, forgotten on exit (tests, dry runs)
 //	postgres://…   PostgreSQL (the URL is the DSN; postgresql:// too); the
 //	               schema is "drip" unless ?drip_schema=NAME says otherwise
+//	kurrentdb://…  a KurrentDB/EventStoreDB cluster (esdb://, +discover, and
+//	               the client's TLS settings); ?drip_prefix=P puts P in front
+//	               of every stream, so deployments can share a cluster
 //
 // The caller closes it. Adding an engine is one more case here.
 func openStore(ctx context.Context, url string, reg *events.Registry, log *slog.Logger) (events.Store, error) {
@@ -48,11 +52,21 @@ func openStore(ctx context.Context, url string, reg *events.Registry, log *slog.
 		}
 		return s, nil
 	case "postgres", "postgresql":
-		dsn, schema, err := splitSchema(url)
+		dsn, schema, err := splitParam(url, "drip_schema")
 		if err != nil {
 			return nil, fmt.Errorf("store %s: %w", redact(url), err)
 		}
 		s, err := postgres.Open(ctx, dsn, reg, postgres.Options{Logger: log, Schema: schema})
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", redact(url), err)
+		}
+		return s, nil
+	case "kurrentdb", "kurrentdb+discover", "kurrent", "kurrent+discover", "esdb", "esdb+discover":
+		conn, prefix, err := splitParam(url, "drip_prefix")
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", redact(url), err)
+		}
+		s, err := kurrentdb.Open(ctx, conn, reg, kurrentdb.Options{Prefix: prefix})
 		if err != nil {
 			return nil, fmt.Errorf("store %s: %w", redact(url), err)
 		}
@@ -85,16 +99,28 @@ func redact(raw string) string {
 	return u.Redacted()
 }
 
-// splitSchema takes Drip's own drip_schema parameter out of a PostgreSQL
-// URL (PostgreSQL would refuse it as an unknown setting).
-func splitSchema(raw string) (dsn, schema string, err error) {
+// splitParam takes one of Drip's own parameters (drip_schema,
+// drip_prefix) out of a store URL: the engine's client would refuse it as an
+// unknown setting.
+func splitParam(raw, name string) (rest, value string, err error) {
 	u, err := neturl.Parse(raw)
 	if err != nil {
 		return "", "", errors.New("not a URL")
 	}
 	q := u.Query()
-	schema = q.Get("drip_schema")
-	q.Del("drip_schema")
+	value = q.Get(name)
+	q.Del(name)
 	u.RawQuery = q.Encode()
-	return u.String(), schema, nil
+	return u.String(), value, nil
+}
+
+// denseStore reports whether a store URL names a backend whose positions
+// have no gaps, which the notary's tree needs (leaf = position - 1).
+func denseStore(url string) bool {
+	scheme, _, _ := strings.Cut(url, ":")
+	switch scheme {
+	case "embedded", "pebble", "postgres", "postgresql", "memory":
+		return true
+	}
+	return false
 }
