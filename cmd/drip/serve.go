@@ -157,24 +157,41 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 		ready <- ln.Addr().String()
 	}
 
+	return runActors(ctx, actors{srv: srv, ln: ln, views: views, notary: nt, store: raw, sc: sc}, log)
+}
+
+// actors are what serve runs together until one stops.
+type actors struct {
+	srv    *api.Server
+	ln     net.Listener
+	views  *views
+	notary *notary.Notary // nil: none
+	store  events.Store
+	sc     serveConfig
+}
+
+// runActors runs the HTTP server, the read models, the notary, the
+// forwarder and the signal handler as one oklog/run group: when one stops,
+// all are interrupted, the server first draining requests in flight.
+func runActors(ctx context.Context, a actors, log *slog.Logger) error {
 	var g run.Group
-	g.Add(func() error { return srv.Serve(ln) }, func(error) {
+	g.Add(func() error { return a.srv.Serve(a.ln) }, func(error) {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeoutS*time.Second)
 		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
+		if err := a.srv.Shutdown(sctx); err != nil {
 			log.Warn("graceful shutdown cut short", "err", err)
 		}
 	})
 	vctx, vcancel := context.WithCancel(ctx)
-	g.Add(func() error { return views.run(vctx) }, func(error) { vcancel() })
-	if nt != nil {
+	g.Add(func() error { return a.views.run(vctx) }, func(error) { vcancel() })
+	if a.notary != nil {
 		nctx, ncancel := context.WithCancel(ctx)
-		g.Add(func() error { return nt.Run(nctx) }, func(error) { ncancel() })
+		g.Add(func() error { return a.notary.Run(nctx) }, func(error) { ncancel() })
 	}
-	if sc.Forward != "" {
+	if a.sc.Forward != "" {
 		fctx, fcancel := context.WithCancel(ctx)
-		fcfg := forward.Config{URL: sc.Forward, Logger: log}
-		g.Add(func() error { return forwardUntilDone(fctx, raw, dataDir, fcfg, log) }, func(error) { fcancel() })
+		fcfg := forward.Config{URL: a.sc.Forward, Logger: log}
+		g.Add(func() error { return forwardUntilDone(fctx, a.store, a.sc.DataDir, fcfg, log) }, func(error) { fcancel() })
 	}
 	sigctx, sigcancel := context.WithCancel(ctx)
 	g.Add(func() error {
@@ -182,7 +199,7 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 		log.Info("drip stopping")
 		return nil
 	}, func(error) { sigcancel() })
-	err = g.Run()
+	err := g.Run()
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
