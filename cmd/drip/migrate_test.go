@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -186,5 +188,48 @@ func TestOpenStore(t *testing.T) {
 			s.Close()
 			t.Errorf("openStore(%q) accepted it", url)
 		}
+	}
+}
+
+// TestMigrateEmbeddedToPostgreSQLAndBackKeepsTheMerkleRoot is issue 6's
+// promise: embedded → PostgreSQL → embedded, through `drip migrate`, and
+// the three Merkle roots are one.
+func TestMigrateEmbeddedToPostgreSQLAndBackKeepsTheMerkleRoot(t *testing.T) {
+	dsn := os.Getenv("DRIP_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI must provide PostgreSQL: set DRIP_TEST_POSTGRES")
+		}
+		t.Skip("no PostgreSQL: set DRIP_TEST_POSTGRES (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+	}
+	schema := fmt.Sprintf("drip_migrate_test_%d", time.Now().UnixNano())
+	t.Cleanup(func() { dropSchema(t, dsn, schema) })
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	pgURL := dsn + sep + "drip_schema=" + schema
+	const n = 1200
+	srcDir, backDir := t.TempDir(), t.TempDir()
+	src := openEmbedded(t, srcDir)
+	fillLog(t, src, registry(), n, 60, 4)
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var roots []string
+	for _, hop := range [][2]string{{"embedded:" + srcDir, pgURL}, {pgURL, "embedded:" + backDir}} {
+		var out, errOut bytes.Buffer
+		if err := dispatch(context.Background(), []string{"migrate", "--from", hop[0], "--to", hop[1], "--quiet"}, &out, &errOut); err != nil {
+			t.Fatalf("drip migrate %s → %s: %v\n%s%s", hop[0], hop[1], err, out.String(), errOut.String())
+		}
+		for _, m := range rootLine.FindAllStringSubmatch(out.String(), -1) {
+			if m[3] != fmt.Sprint(n) {
+				t.Fatalf("root over %s events, want %d", m[3], n)
+			}
+			roots = append(roots, m[2])
+		}
+	}
+	if len(roots) != 4 || roots[0] != roots[1] || roots[1] != roots[2] || roots[2] != roots[3] {
+		t.Fatalf("roots %v: embedded, PostgreSQL and embedded again must agree", roots)
 	}
 }
