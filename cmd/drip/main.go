@@ -24,9 +24,9 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":     {"start the HTTP server on the embedded store", runServe},
+		"serve":     {"start the HTTP server (embedded store, PostgreSQL or KurrentDB) with read models, notary and forwarding", runServe},
 		"demo":      {"load a synthetic Weining county into an empty data directory (drip demo -h)", runDemo},
-		"bench":     {"measure the store against the disk's own baseline (drip bench append -h)", runBench},
+		"bench":     {"measure appends against the disk's own baseline, and replay (drip bench append -h, replay -h)", runBench},
 		"token":     {"issue a signed bearer token (drip token issue -h)", runToken},
 		"keys":      {"generate the notary's checkpoint-signing key pair (drip keys generate -h)", runKeys},
 		"verify":    {"check a bundle, a consistency proof or a whole store against the verifier key", runVerify},
@@ -86,7 +86,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
 }
 
