@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/access"
 	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/projections/funds"
 	"github.com/drip-ledger/drip/projections/notary"
 	"github.com/labstack/echo/v4"
 )
@@ -52,7 +54,7 @@ func (s *Server) notaryRoutes() []route {
 	if s.deps.HouseholdView != nil {
 		rs = append(rs, route{method: http.MethodGet, path: "/households/:file/bundle", tag: "verification", response: notary.Bundle{},
 			handler: s.householdBundle,
-			summary: "A household's timeline as a bundle: its events, their inclusion proofs and the checkpoint, for `drip verify bundle` (the read is recorded)."})
+			summary: "A household's timeline and drip trail as a bundle: the events (its own, the complaints naming it, every payment to it and the appropriations and allocations behind each fen), their inclusion proofs and the checkpoint, for `drip verify bundle` (the read is recorded)."})
 	}
 	return rs
 }
@@ -130,17 +132,48 @@ func (s *Server) householdBundle(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		var positions []uint64
+		positions := make([]uint64, 0, len(evs))
 		for _, ev := range evs {
-			if ev.Position <= cp.Size {
-				positions = append(positions, ev.Position)
-			}
+			positions = append(positions, ev.Position)
+		}
+		trail, err := s.trailPositions(f)
+		if err != nil {
+			return nil, err
+		}
+		positions = slices.DeleteFunc(append(positions, trail...), func(p uint64) bool { return p > cp.Size })
+		slices.Sort(positions)
+		positions = slices.Compact(positions)
+		if len(positions) > notary.BundleEventsMax {
+			return nil, domain.Errorf("limit_exceeded", "household %s has %d events to prove, above the %d a bundle holds; ask an operator for an export", f, len(positions), notary.BundleEventsMax)
 		}
 		if len(positions) == 0 {
 			return nil, domain.Errorf("not_yet_checkpointed", "no event of %s is covered by a checkpoint yet; retry in a few seconds", f)
 		}
 		return s.deps.Notary.Bundle(ctx, positions)
 	})
+}
+
+// trailPositions are the positions of every event the household's drip
+// trail rests on (none without the fund ledger).
+func (s *Server) trailPositions(f domain.FileNumber) ([]uint64, error) {
+	if s.deps.FundView == nil {
+		return nil, nil
+	}
+	everywhere, _ := domain.ParseJurisdiction("")
+	var out []uint64
+	for after := uint64(0); ; {
+		t, err := s.deps.FundView.DripTrail(everywhere, f, after, funds.PageLenMax)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range t.Payments {
+			out = append(out, p.Positions()...)
+		}
+		if t.Next == 0 {
+			return out, nil
+		}
+		after = t.Next
+	}
 }
 
 func uintParam(c echo.Context, name string, ps *events.Problems) uint64 {

@@ -16,6 +16,7 @@ import (
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/events/postgres"
+	"github.com/drip-ledger/drip/projections/notary"
 )
 
 // TestAuditorWalkthrough follows the README's walk-through against a real
@@ -192,5 +193,53 @@ func dropSchema(t *testing.T, dsn, schema string) {
 	defer cancel()
 	if err := postgres.DropSchema(ctx, dsn, schema); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestBundleOfAPaidHouseholdProvesItsDripTrail: on the demo county, the
+// bundle of a household paid from two appropriation documents holds the
+// appropriations, allocations and payment events behind each fen, and
+// verifies offline; so an auditor can check the drip trail, not just read it.
+func TestBundleOfAPaidHouseholdProvesItsDripTrail(t *testing.T) {
+	dir := t.TempDir()
+	sum := loadTestDemo(t, dir, 1)
+	if sum.Money.Example == "" {
+		t.Fatal("the demo names no household paid from two documents")
+	}
+	base := startServe(t, dir)
+	key, err := loadOrCreateKey(filepath.Join(dir, tokenKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tok, _ := api.IssueToken(key, api.Claims{User: "audit.li", Role: domain.RoleAuditor, Jurisdiction: "520526",
+		IssuedAt: now.Unix(), ExpiresAt: now.Add(time.Hour).Unix()})
+	var raw []byte
+	waitFor(t, func() bool {
+		raw = httpGet(t, base, tok, "/households/"+sum.Money.Example+"/bundle", -1)
+		return raw != nil
+	})
+	var b notary.Bundle
+	if err := json.Unmarshal(raw, &b); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
+	for _, e := range b.Events {
+		types[e.Event.Type]++
+	}
+	for _, want := range []string{"fund.appropriation_received.v1", "fund.allocated.v1", "fund.payment_instructed.v1", "fund.payment_settled.v1"} {
+		if types[want] == 0 {
+			t.Errorf("the bundle holds no %s: %v", want, types)
+		}
+	}
+	if types["fund.appropriation_received.v1"] < 2 {
+		t.Errorf("the example household was paid from two documents; the bundle proves %d", types["fund.appropriation_received.v1"])
+	}
+	vkey, err := os.ReadFile(filepath.Join(dir, "keys", notaryVerifierKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := notary.VerifyBundle(&b, strings.TrimSpace(string(vkey))); err != nil {
+		t.Fatalf("the drip trail's bundle does not verify: %v", err)
 	}
 }

@@ -145,3 +145,38 @@ func (t *Totals) add(p *payment) {
 		t.ShortfallFen += a.ShortfallFen
 	}
 }
+
+// Positions are the global positions of every event the payment's trail
+// rests on — the appropriations and allocations of its lots, the project's
+// approval, the instruction, and the bank's and the household's answers —
+// so the trail can be proven against a signed checkpoint (a bundle).
+func (p PaymentTrail) Positions() []uint64 {
+	var out []uint64
+	add := func(s Step) {
+		if s.Position != 0 {
+			out = append(out, s.Position)
+		}
+	}
+	for _, l := range p.Lots {
+		add(l.Appropriated)
+		add(l.Allocated)
+	}
+	if p.ProjectApproval != nil {
+		add(p.ProjectApproval.Step)
+	}
+	add(p.Instructed)
+	if p.Settled != nil {
+		add(p.Settled.Step)
+	}
+	if p.Failed != nil {
+		add(p.Failed.Step)
+	}
+	if p.Acknowledged != nil {
+		add(p.Acknowledged.Step)
+	}
+	if p.Reversed != nil {
+		add(p.Reversed.Step)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
