@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -87,9 +88,19 @@ func (b *Baseline) run() {
 				break drain
 			}
 		}
+		var t0, t1 time.Time
+		if syncTrace != nil {
+			t0 = time.Now()
+		}
 		_, err := b.f.Write(buf)
+		if syncTrace != nil {
+			t1 = time.Now()
+		}
 		if err == nil {
 			err = unix.Fdatasync(int(b.f.Fd()))
+		}
+		if syncTrace != nil {
+			syncTrace(t0, t1, time.Now(), len(buf), len(batch))
 		}
 		for _, r := range batch {
 			r.done <- err

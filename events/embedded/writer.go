@@ -3,6 +3,7 @@ package embedded
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -269,12 +270,26 @@ func (s *Store) runSyncer() {
 	}
 }
 
+// syncTrace, if set (by TestTraceGroups), receives the timings of each
+// group's write and fdatasync; Baseline reports to it too.
+var syncTrace func(start, wrote, synced time.Time, bytes, n int)
+
 func syncGroup(g *group) error {
+	var t0, t1 time.Time
+	if syncTrace != nil {
+		t0 = time.Now()
+	}
 	if _, err := g.f.WriteAt(g.buf, g.at); err != nil {
 		return fmt.Errorf("embedded: write %s: %w", g.f.Name(), err)
 	}
+	if syncTrace != nil {
+		t1 = time.Now()
+	}
 	if err := unix.Fdatasync(g.fd); err != nil {
 		return fmt.Errorf("embedded: fdatasync %s: %w", g.f.Name(), err)
+	}
+	if syncTrace != nil {
+		syncTrace(t0, t1, time.Now(), len(g.buf), len(g.ents))
 	}
 	return nil
 }
