@@ -1,267 +1,49 @@
 package embedded_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/events/embedded"
 	"github.com/drip-ledger/drip/events/storetest"
 )
 
-// The crash test runs a writer in a child process (this test binary, with
-// -test.run=TestCrashWriter), kills it with SIGKILL at random moments and
-// checks, after each kill, that the store opens cleanly and holds every
+// The crash test is storetest.RunCrash: a writer in a child process (this
+// test binary, with -test.run=TestCrashWriter) killed with SIGKILL at random
+// moments, then, after each kill, the store must open cleanly and hold every
 // append the child saw acknowledged, exactly once, with a gapless log and
-// contiguous stream versions.
-const (
-	crashEnvDir  = "DRIP_CRASH_DIR"
-	crashEnvIter = "DRIP_CRASH_ITER"
-	// crashAppenders is how many goroutines append concurrently in the child.
-	crashAppenders = 32
-	// crashChildS bounds a child that is never killed.
-	crashChildS = 20
-)
-
-// ack is one event the child saw acknowledged.
-type ack struct {
-	key      string
-	stream   string
-	version  uint64
-	position uint64
-}
-
-// crashEvent is the event the child appends for key; the parent rebuilds it
-// from the key to compare content. Keys end in "eJofK": event J of an append
-// of K.
-func crashEvent(key string) events.Event {
-	data, _ := json.Marshal(storetest.Noted{Text: "crash " + key + " " + strings.Repeat("p", 200), N: len(key)})
-	return events.Event{
-		ID:   events.DeriveID(events.NilID, key),
-		Type: storetest.TypeNoted,
-		Data: data,
-		Meta: events.Metadata{ActorID: "crash", Role: "tester", Jurisdiction: "52", CorrelationID: key,
-			OccurredAt: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)},
-	}
-}
+// contiguous stream versions. What is the embedded store's own: the child
+// writes the smallest segments, so that it rolls often, and the parent counts
+// the torn tails recovery cut (a torn tail is cut, never an error: Open must
+// succeed).
 
 // TestCrashWriter is the child: it appends until it is killed.
 func TestCrashWriter(t *testing.T) {
-	dir := os.Getenv(crashEnvDir)
-	if dir == "" {
-		t.Skip("the child of TestCrash; runs only when TestCrash starts it")
-	}
-	iter := os.Getenv(crashEnvIter)
-	s, err := embedded.Open(dir, storetest.Registry(), embedded.Options{Logger: quiet, SegmentBytes: embedded.SegmentBytesMin})
-	if err != nil {
-		fmt.Printf("ERR open: %v\n", err)
-		os.Exit(3)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), crashChildS*time.Second)
-	defer cancel()
-	var out sync.Mutex
-	var wg sync.WaitGroup
-	for a := range crashAppenders {
-		wg.Go(func() { crashAppender(ctx, s, iter, a, &out) })
-	}
-	wg.Wait()
-}
-
-func crashAppender(ctx context.Context, s *embedded.Store, iter string, a int, out *sync.Mutex) {
-	own := fmt.Sprintf("own-%d", a) // appended with Exact versions
-	var ownVersion uint64
-	if evs, err := s.ReadStream(ctx, own, events.End, events.Backwards, 1); err == nil {
-		ownVersion = evs[0].Version
-	} else if !errors.Is(err, events.ErrStreamNotFound) {
-		fmt.Printf("ERR read %s: %v\n", own, err)
-		return
-	}
-	for n := 0; ctx.Err() == nil; n++ {
-		k := 1 + n%3
-		evs := make([]events.Event, k)
-		for j := range evs {
-			evs[j] = crashEvent(fmt.Sprintf("i%s-a%d-n%d-e%dof%d", iter, a, n, j, k))
-		}
-		stream, exp := fmt.Sprintf("shared-%d", n%5), events.Any
-		if a%2 == 0 {
-			stream, exp = own, events.Exact(ownVersion)
-		}
-		res, err := s.Append(ctx, stream, exp, evs...)
-		if err != nil {
-			if ctx.Err() == nil {
-				fmt.Printf("ERR append %s: %v\n", stream, err)
-			}
-			return
-		}
-		ownVersion = res.Version
-		var b bytes.Buffer
-		for j, ev := range evs {
-			fmt.Fprintf(&b, "ACK %s %s %d %d\n", evs[j].Meta.CorrelationID, stream,
-				res.Version-uint64(k-1-j), res.Position-uint64(k-1-j))
-			_ = ev
-		}
-		out.Lock()
-		os.Stdout.Write(b.Bytes())
-		out.Unlock()
-	}
+	storetest.CrashChild(t, func(_ context.Context, dir string) (events.Store, error) {
+		return embedded.Open(dir, storetest.Registry(), embedded.Options{Logger: quiet, SegmentBytes: embedded.SegmentBytesMin})
+	})
 }
 
 func TestCrash(t *testing.T) {
-	if os.Getenv(crashEnvDir) != "" {
-		t.Skip("inside the child")
-	}
-	kills := 24
-	if testing.Short() {
-		kills = 20
-	}
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0))
 	dir := t.TempDir()
-	acks := map[string]ack{}
 	var logs bytes.Buffer
 	cuts := 0
-	for i := range kills {
-		delay := time.Duration(5+rng.IntN(400)) * time.Millisecond
-		got := runAndKill(t, dir, i, delay)
-		for _, a := range got {
-			acks[a.key] = a
-		}
-		logs.Reset()
-		checkCrashed(t, dir, acks, slog.New(slog.NewTextHandler(&logs, nil)))
-		cuts += strings.Count(logs.String(), "torn tail")
-		t.Logf("kill %d after %v: %d acks (%d in all)", i, delay, len(got), len(acks))
-	}
-	t.Logf("%d kills, %d acknowledged events checked, %d torn tails cut", kills, len(acks), cuts)
-	if len(acks) == 0 {
-		t.Fatal("the child never acknowledged an append")
-	}
-}
-
-// runAndKill starts the child, kills it after delay and returns its acks.
-func runAndKill(t *testing.T, dir string, iter int, delay time.Duration) []ack {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWriter$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashEnvDir+"="+dir, crashEnvIter+"="+strconv.Itoa(iter))
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var acks []ack
-	var errs []string
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			switch {
-			case len(f) == 5 && f[0] == "ACK":
-				v, _ := strconv.ParseUint(f[3], 10, 64)
-				p, _ := strconv.ParseUint(f[4], 10, 64)
-				acks = append(acks, ack{key: f[1], stream: f[2], version: v, position: p})
-			case len(f) > 0 && f[0] == "ERR":
-				errs = append(errs, sc.Text())
+	storetest.RunCrash(t, storetest.Crash{
+		Child:  "TestCrashWriter",
+		Target: dir,
+		Open: func(t *testing.T) events.Store {
+			logs.Reset()
+			s, err := embedded.Open(dir, storetest.Registry(), embedded.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatalf("Open after kill: %v", err)
 			}
-		}
-	}()
-	time.Sleep(delay)
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatalf("kill: %v", err)
-	}
-	<-read
-	cmd.Wait()
-	if len(errs) > 0 {
-		t.Fatalf("child %d: %s", iter, strings.Join(errs, "\n"))
-	}
-	return acks
-}
-
-// checkCrashed opens the store after a kill and checks it against acks.
-func checkCrashed(t *testing.T, dir string, acks map[string]ack, log *slog.Logger) {
-	t.Helper()
-	s, err := embedded.Open(dir, storetest.Registry(), embedded.Options{Logger: log})
-	if err != nil {
-		t.Fatalf("Open after kill: %v", err)
-	}
-	defer s.Close()
-	all := mustReadAll(t, s)
-	head, _ := s.Head(context.Background())
-	if uint64(len(all)) != head {
-		t.Fatalf("ReadAll returned %d events, Head is %d", len(all), head)
-	}
-	byID := map[events.ID]events.Event{}
-	versions := map[string]uint64{}
-	for i, ev := range all {
-		if ev.Position != uint64(i)+1 {
-			t.Fatalf("event %d has position %d: a gap", i, ev.Position)
-		}
-		if _, dup := byID[ev.ID]; dup {
-			t.Fatalf("ID %s twice in the log", ev.ID)
-		}
-		byID[ev.ID] = ev
-		if ev.Version != versions[ev.Stream]+1 {
-			t.Fatalf("%s: version %d follows %d", ev.Stream, ev.Version, versions[ev.Stream])
-		}
-		versions[ev.Stream] = ev.Version
-	}
-	checkAppendsWhole(t, all)
-	for _, a := range acks {
-		want := crashEvent(a.key)
-		got, ok := byID[want.ID]
-		switch {
-		case !ok:
-			t.Fatalf("acknowledged %s (position %d) is missing", a.key, a.position)
-		case got.Stream != a.stream || got.Version != a.version || got.Position != a.position:
-			t.Fatalf("acknowledged %s at %s@%d pos %d; log has %s@%d pos %d", a.key, a.stream, a.version, a.position,
-				got.Stream, got.Version, got.Position)
-		case !events.SameContent(got, want):
-			t.Fatalf("acknowledged %s has other content: %+v", a.key, got)
-		}
-	}
-	for stream, v := range versions {
-		evs, err := s.ReadStream(context.Background(), stream, events.End, events.Backwards, 1)
-		if err != nil || evs[0].Version != v {
-			t.Fatalf("ReadStream(%s) last = %v, %v; want version %d", stream, evs, err, v)
-		}
-	}
-}
-
-// checkAppendsWhole checks that every append in the log is there whole: its
-// events "e0ofK".."e(K-1)ofK" sit next to each other.
-func checkAppendsWhole(t *testing.T, all []events.Event) {
-	t.Helper()
-	for i := 0; i < len(all); {
-		key := all[i].Meta.CorrelationID
-		at := strings.LastIndex(key, "-e")
-		var j, k int
-		if _, err := fmt.Sscanf(key[at+2:], "%dof%d", &j, &k); err != nil || j != 0 {
-			t.Fatalf("position %d: %q does not start an append", all[i].Position, key)
-		}
-		for e := 0; e < k; e++ {
-			want := fmt.Sprintf("%s-e%dof%d", key[:at], e, k)
-			if i+e >= len(all) || all[i+e].Meta.CorrelationID != want {
-				t.Fatalf("append %s is not whole at position %d", key[:at], all[i].Position+uint64(e))
-			}
-		}
-		i += k
-	}
+			return s
+		},
+		Checked: func(*testing.T) { cuts += strings.Count(logs.String(), "torn tail") },
+	})
+	t.Logf("%d torn tails cut", cuts)
 }
