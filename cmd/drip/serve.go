@@ -27,8 +27,10 @@ const shutdownTimeoutS = 20
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", `
-Starts Drip's HTTP server on the embedded store in --data, with /healthz,
-/readyz (ready once the read models have caught up) and Prometheus /metrics.
+Starts Drip's HTTP server on its log — the embedded store in --data, or the
+store --store names (PostgreSQL, KurrentDB) — with the read models, the
+notary's signed checkpoints, optional forwarding to NATS, /healthz, /readyz
+(ready once the read models have caught up) and Prometheus /metrics.
 SIGINT or SIGTERM stops it gracefully: requests in flight, and their appends,
 finish first.`, stderr)
 	cfg := api.DefaultConfig()
@@ -48,6 +50,10 @@ finish first.`, stderr)
 	set, err := loadSettings(*configFile)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
+	}
+	if *demo && *storeURL != "" && storeDir(*storeURL) == "" {
+		fmt.Fprintln(stderr, "--demo loads the embedded store in --data; load another store with drip migrate")
+		return errUsage
 	}
 	if *demo {
 		if err := demoBeforeServe(ctx, *dataDir, cfg.Addr, demoHouseholdsDefault, stdout, stderr); err != nil {
