@@ -51,7 +51,7 @@ finish first.`, stderr)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	if *demo && *storeURL != "" && storeDir(*storeURL) == "" {
+	if *demo && *storeURL != "" && storeDir(*storeURL) != *dataDir {
 		fmt.Fprintln(stderr, "--demo loads the embedded store in --data; load another store with drip migrate")
 		return errUsage
 	}
