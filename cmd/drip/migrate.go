@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"github.com/transparency-dev/merkle/compact"
-	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/events/migrate"
@@ -97,11 +95,11 @@ func migrateStores(ctx context.Context, src, dst events.Store, batch int, quiet 
 		return err
 	}
 	fmt.Fprintf(stdout, "copied %d events in %s\n", rep.Events, time.Since(start).Round(time.Millisecond))
-	srcRoot, err := logRoot(ctx, src, rep.Head)
+	srcRoot, err := notary.LogRoot(ctx, src, rep.Head)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}
-	dstRoot, err := logRoot(ctx, dst, rep.Head)
+	dstRoot, err := notary.LogRoot(ctx, dst, rep.Head)
 	if err != nil {
 		return fmt.Errorf("target: %w", err)
 	}
@@ -112,36 +110,4 @@ func migrateStores(ctx context.Context, src, dst events.Store, batch int, quiet 
 	}
 	fmt.Fprintln(stdout, "roots equal: the target holds the same log")
 	return nil
-}
-
-// logRoot is the RFC 6962 Merkle root the notary would compute over the
-// first size events of s: the leaf of each is notary.LeafHash, in global
-// order. Positions must run 1..size without a gap.
-func logRoot(ctx context.Context, s events.Store, size uint64) ([]byte, error) {
-	rng := (&compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}).NewEmptyRange(0)
-	for from := uint64(1); from <= size; {
-		evs, err := s.ReadAll(ctx, from, events.ReadEventsMax)
-		if err != nil {
-			return nil, fmt.Errorf("read from position %d: %w", from, err)
-		}
-		if len(evs) == 0 {
-			return nil, fmt.Errorf("the log ends at position %d, before %d", from-1, size)
-		}
-		for _, ev := range evs {
-			if ev.Position > size {
-				break
-			}
-			if ev.Position != rng.End()+1 {
-				return nil, fmt.Errorf("position %d follows %d: the log has a gap", ev.Position, rng.End())
-			}
-			if err := rng.Append(notary.LeafHash(ev), nil); err != nil {
-				return nil, err
-			}
-		}
-		from = evs[len(evs)-1].Position + 1
-	}
-	if rng.End() == 0 {
-		return rfc6962.DefaultHasher.EmptyRoot(), nil
-	}
-	return rng.GetRootHash(nil)
 }
