@@ -12,9 +12,11 @@ import (
 //     it, because the sequencer adds every ID it places. The filter says
 //     "certainly not" for nearly every fresh ID, so nearly every append
 //     skips the idempotent-retry check without reading anything. On "maybe"
-//     the sequencer looks the ID up: first in the groups the index may not
-//     have yet (live, at most groupsMax of them), then in the index, which
-//     has every group the indexer has handed back.
+//     the sequencer looks the ID up in its own maps (ids.go): the active
+//     segment's, which it fills as it places each event, and those of the
+//     sealed segments the sealer has not yet put in the index; then in the
+//     index. An event found in a group not yet written (live, at most
+//     groupsMax of them) is decoded from the group's buffer.
 //   - a stream's version comes from versions, a map of about StreamCacheLen
 //     streams that evicts only entries the index already has, then from the
 //     index; a stream the stream filter has never seen has none.
@@ -38,6 +40,10 @@ type writer struct {
 	err      error // sticky: nothing more is written after a failure
 	lookupFn events.Lookup
 	scratch  []byte
+	// ids holds the IDs of the active segment; sealing those of sealed
+	// segments whose IDs the sealer has not yet indexed, oldest first.
+	ids     *idMap
+	sealing []*idMap
 }
 
 // verEntry is a stream's version as the sequencer last set it, and in
@@ -57,7 +63,7 @@ func (w *writer) retire(g *group) {
 		w.live = w.live[:n]
 	}
 	clear(g.reqs)
-	g.reqs, g.buf, g.ents = g.reqs[:0], g.buf[:0], g.ents[:0]
+	g.reqs, g.buf, g.ents, g.sealed = g.reqs[:0], g.buf[:0], g.ents[:0], nil
 	w.free = append(w.free, g)
 }
 
@@ -113,23 +119,44 @@ func (w *writer) evictVersions() {
 
 // lookup is the events.Lookup the sequencer hands to events.CheckRetry. It
 // runs only when the ID filter says "maybe": for a retry, or for about one
-// fresh append in a hundred (a false positive), so a scan of the live
-// groups costs less than a map kept up to date for every event.
+// fresh append in a hundred (a false positive).
 func (w *writer) lookup(id events.ID) (events.Event, bool, error) {
-	for i := len(w.live) - 1; i >= 0; i-- {
-		g := w.live[i]
-		for j := len(g.ents) - 1; j >= 0; j-- {
-			if g.ents[j].id == id {
-				return w.fromGroup(g, g.ents[j].loc)
-			}
+	h := w.s.ids.hashBytes(id[:])
+	l, ok := w.ids.get(id, h)
+	if !ok {
+		w.dropSealed()
+		for i := len(w.sealing) - 1; i >= 0 && !ok; i-- {
+			l, ok = w.sealing[i].get(id, h)
 		}
 	}
-	l, ok, err := getLoc(w.s.db, idKey(w.scratch[:0], id))
-	if err != nil || !ok {
-		return events.Event{}, false, err
+	if !ok {
+		var err error
+		if l, ok, err = getLoc(w.s.db, idKey(w.scratch[:0], id)); err != nil || !ok {
+			return events.Event{}, false, err
+		}
+	}
+	for _, g := range w.live {
+		if g.seg == l.seg && l.off >= g.at && l.off < g.at+int64(len(g.buf)) {
+			return w.fromGroup(g, l)
+		}
 	}
 	ev, err := w.s.readAt(l)
 	return ev, err == nil, err
+}
+
+// dropSealed forgets the maps of the segments whose IDs the sealer has put
+// in the index.
+func (w *writer) dropSealed() {
+	done := w.s.sealedThrough.Load()
+	n := 0
+	for n < len(w.sealing) && w.sealing[n].seg <= done {
+		n++
+	}
+	if n > 0 {
+		m := copy(w.sealing, w.sealing[n:])
+		clear(w.sealing[m:])
+		w.sealing = w.sealing[:m]
+	}
 }
 
 // fromGroup decodes the event at l from the buffer of a live group, which

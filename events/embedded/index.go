@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -15,7 +16,11 @@ import (
 // The index is derived from the log and can be rebuilt from it at any time
 // (delete the index directory and Open re-reads the log). Its keys:
 //
-//	'i' id[16]                     → loc   event ID → where it is
+//	'v'                            → format BE8 (indexFormat)
+//	'i' id[16]                     → loc   event ID → where it is, for the
+//	                                       sealed segments only (ids.go)
+//	'n'                            → the IDs marker, BE8: segments that start
+//	                                       below it have their IDs here (ids.go)
 //	's' stream 0x00 version BE8    → loc   (stream, version) → where it is;
 //	                                       the last key of a stream is its version
 //	'p' position BE8               → seg BE8 | offset BE8, sparse: the first
@@ -33,7 +38,15 @@ const (
 	keyStream = 's'
 	keyPos    = 'p'
 	keyMarker = 'm'
-	locBytes  = 24
+	// keyIDsMarker and keyFormat: see ids.go and indexFormat.
+	keyIDsMarker = 'n'
+	keyFormat    = 'v'
+	// indexFormat is the version of the index's layout. Open rebuilds an
+	// index of another version (or of none: the layout before versions, 1,
+	// which held every ID) from the log rather than misread it. 2: the IDs
+	// of the active segment are not in the index (ids.go).
+	indexFormat = 2
+	locBytes    = 24
 	// sparseBytes is the most a ReadAll scans past before reaching the
 	// position it was asked for.
 	sparseBytes = 32 << 10
@@ -83,9 +96,10 @@ var markerKey = []byte{keyMarker}
 
 // openIndex opens (or creates) the Pebble database under path. Writes to it
 // never sync, and its write-ahead log is off: the segment log already is one.
-// Every batch carries the marker, and Pebble flushes whole batches, so after
-// a crash the index holds a prefix of the batches with the marker of the last
-// one, and Open re-indexes the rest from the log. Measured here, Pebble's own
+// Every group's batch carries the marker (every sealed segment's IDs batch,
+// the IDs marker), and Pebble flushes whole batches, so after a crash the
+// index holds a prefix of the batches with the markers of the last ones, and
+// Open re-indexes the rest from the log. Measured here, Pebble's own
 // WAL (even unsynced) cost about 1 ms per append at one writer.
 func openIndex(path string, cacheBytes int64, log *slog.Logger) (*pebble.DB, error) {
 	cache := pebble.NewCache(cacheBytes)
@@ -102,6 +116,48 @@ func openIndex(path string, cacheBytes int64, log *slog.Logger) (*pebble.DB, err
 	db, err := pebble.Open(path, opts)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: open index %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// checkFormat makes sure the index at path has the layout of indexFormat:
+// an empty index gets the version key; one of another version, or of none,
+// is deleted and recreated empty, and recovery rebuilds it from the log.
+func checkFormat(db *pebble.DB, path string, cacheBytes int64, log *slog.Logger) (*pebble.DB, error) {
+	key := []byte{keyFormat}
+	v, closer, err := db.Get(key)
+	stale := false
+	switch {
+	case err == nil:
+		stale = len(v) != 8 || binary.BigEndian.Uint64(v) != indexFormat
+		closer.Close()
+		if !stale {
+			return db, nil
+		}
+	case !errors.Is(err, pebble.ErrNotFound):
+		db.Close()
+		return nil, fmt.Errorf("embedded: index get: %w", err)
+	}
+	m, err := readMarker(db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if stale || m.pos > 0 {
+		log.Warn("embedded: the index has another format; rebuilding it from the log", "index", path, "want_format", indexFormat)
+		if err := db.Close(); err != nil {
+			return nil, fmt.Errorf("embedded: close old index: %w", err)
+		}
+		if err := os.RemoveAll(path); err != nil {
+			return nil, fmt.Errorf("embedded: remove old index: %w", err)
+		}
+		if db, err = openIndex(path, cacheBytes, log); err != nil {
+			return nil, err
+		}
+	}
+	if err := db.Set(key, binary.BigEndian.AppendUint64(nil, indexFormat), pebble.NoSync); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("embedded: index set: %w", err)
 	}
 	return db, nil
 }

@@ -11,6 +11,7 @@ import (
 func (s *Store) runIndexer() {
 	ix := s.newIndexer()
 	defer ix.b.Close()
+	defer close(s.sealCh)
 	for g := range s.indexCh {
 		ix.group(g)
 	}
@@ -43,6 +44,11 @@ func (ix *indexer) group(g *group) {
 			s.notify.Advance(last)
 		}
 	}
+	// g is the first group of a new segment: every group of the segment
+	// before it is synced (and indexed), so its IDs may go to the index.
+	if g.sealed != nil && g.err == nil && !ix.stopped {
+		s.sealCh <- g.sealed
+	}
 	s.retired <- g
 }
 
@@ -61,10 +67,6 @@ func (s *Store) index(b *pebble.Batch, g *group, key, val *[]byte) error {
 	var sparseOff int64 = -1
 	for _, e := range g.ents {
 		*val = e.loc.append((*val)[:0])
-		*key = idKey((*key)[:0], e.id)
-		if err := b.Set(*key, *val, nil); err != nil {
-			return err
-		}
 		*key = streamKey((*key)[:0], e.stream, e.version)
 		if err := b.Set(*key, *val, nil); err != nil {
 			return err

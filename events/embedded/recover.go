@@ -25,7 +25,9 @@ const reindexBatchEvents = 8192
 //     changes nothing; an operator must look.
 //
 // Records before the marker are not re-read here (that would make Open as
-// slow as the log is long); reads check them.
+// slow as the log is long); reads check them. The exception is the active
+// (last) segment, which Open reads whole to rebuild its ID map, and a sealed
+// segment whose IDs are not in the index yet (recoverIDs, ids.go).
 type recovery struct {
 	s         *Store
 	batch     *pebble.Batch
@@ -52,7 +54,7 @@ func (s *Store) recover(logDir string) (*writer, error) {
 			return nil, err
 		}
 		s.segs.add(1, f)
-		return newWriter(f, 1, 0, 1), nil
+		return newWriter(f, 1, 0, 1, newIDMap(1, s.ids, 0)), nil
 	}
 	if firsts[0] != 1 {
 		return nil, &events.CorruptError{File: s.segs.path(firsts[0]), Offset: -1, Position: 1,
@@ -93,9 +95,49 @@ func (s *Store) recover(logDir string) (*writer, error) {
 		return nil, err
 	}
 	s.head.Store(rc.pos)
+	ids, err := s.recoverIDs(firsts)
+	if err != nil {
+		return nil, err
+	}
 	last := firsts[len(firsts)-1]
 	f, _ := s.segs.file(last)
-	return newWriter(f, last, rc.lastSize, rc.pos+1), nil
+	return newWriter(f, last, rc.lastSize, rc.pos+1, ids), nil
+}
+
+// recoverIDs puts the IDs of the sealed segments that are not in the index
+// (the sealer's batch was lost in a crash, or the index was rebuilt) into
+// it, one batch per segment, and returns the ID map of the active segment,
+// read from its start (ids.go). Every ID goes into the ID filter as well:
+// the index's are added by buildFilters, the map's here.
+func (s *Store) recoverIDs(firsts []uint64) (*idMap, error) {
+	from, err := readIDsMarker(s.db)
+	if err != nil {
+		return nil, err
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	hint := 0
+	for i, first := range firsts[:len(firsts)-1] {
+		if first < from {
+			continue
+		}
+		m, err := s.segmentIDs(first, hint)
+		if err != nil {
+			return nil, err
+		}
+		m.next, hint = firsts[i+1], m.len()
+		if err := s.sealIDs(b, m); err != nil {
+			return nil, err
+		}
+	}
+	m, err := s.segmentIDs(firsts[len(firsts)-1], hint)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range m.ids {
+		s.ids.add(s.ids.hashBytes(id[:]))
+	}
+	return m, nil
 }
 
 func indexOf(firsts []uint64, v uint64) int {
@@ -107,9 +149,9 @@ func indexOf(firsts []uint64, v uint64) int {
 	return -1
 }
 
-func newWriter(f *os.File, first uint64, size int64, nextPos uint64) *writer {
+func newWriter(f *os.File, first uint64, size int64, nextPos uint64, ids *idMap) *writer {
 	return &writer{f: f, fd: int(f.Fd()), segFirst: first, size: size, nextPos: nextPos,
-		versions: map[string]verEntry{}, scratch: make([]byte, 0, 256)}
+		versions: map[string]verEntry{}, scratch: make([]byte, 0, 256), ids: ids}
 }
 
 // segment reads one segment from off to its end.
@@ -164,7 +206,7 @@ func (rc *recovery) segment(first uint64, off int64, last bool) error {
 			appendStart = off
 		}
 		l := loc{pos: ev.Position, seg: first, off: off}
-		rc.pending = append(rc.pending, entry{id: ev.ID, stream: ev.Stream, version: ev.Version, loc: l})
+		rc.pending = append(rc.pending, entry{stream: ev.Stream, version: ev.Version, loc: l})
 		off += int64(headerBytes + len(body))
 		if info.last {
 			if err := rc.complete(first, off); err != nil {
@@ -214,10 +256,6 @@ func (rc *recovery) cut(f *os.File, path string, first uint64, off, size int64, 
 func (rc *recovery) complete(seg uint64, end int64) error {
 	for _, e := range rc.pending {
 		rc.val = e.loc.append(rc.val[:0])
-		rc.key = idKey(rc.key[:0], e.id)
-		if err := rc.batch.Set(rc.key, rc.val, nil); err != nil {
-			return err
-		}
 		rc.key = streamKey(rc.key[:0], e.stream, e.version)
 		if err := rc.batch.Set(rc.key, rc.val, nil); err != nil {
 			return err

@@ -52,7 +52,13 @@ type Store struct {
 	writerDone  chan struct{}
 	syncerDone  chan struct{}
 	indexerDone chan struct{}
-	reqs        sync.Pool
+	// sealCh takes the ID maps of sealed segments from the indexer to the
+	// sealer (ids.go), which stores in sealedThrough the first position of
+	// the last segment whose IDs it has put in the index.
+	sealCh        chan *idMap
+	sealedThrough atomic.Uint64
+	sealerDone    chan struct{}
+	reqs          sync.Pool
 }
 
 var _ events.Store = (*Store)(nil)
@@ -82,7 +88,13 @@ func Open(dir string, reg *events.Registry, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{reg: reg, opts: opts, log: opts.Logger, lock: lock, ids: newFilter(), streams: newFilter()}
-	if s.db, err = openIndex(filepath.Join(dir, "index"), opts.IndexCacheBytes, s.log); err != nil {
+	indexDir := filepath.Join(dir, "index")
+	if s.db, err = openIndex(indexDir, opts.IndexCacheBytes, s.log); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	if s.db, err = checkFormat(s.db, indexDir, opts.IndexCacheBytes, s.log); err != nil {
+		s.db = nil
 		lock.Close()
 		return nil, err
 	}
@@ -123,7 +135,9 @@ func (s *Store) start(w *writer) {
 	s.syncCh = make(chan *group) // unbuffered: a group grows until the syncer takes it
 	s.indexCh = make(chan *group, groupsMax)
 	s.retired = make(chan *group, groupsMax)
+	s.sealCh = make(chan *idMap, 2)
 	s.writerDone, s.syncerDone, s.indexerDone = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	s.sealerDone = make(chan struct{})
 	s.reqs.New = func() any { return &request{done: make(chan struct{}, 1)} }
 	w.s = s
 	w.lookupFn = w.lookup
@@ -138,6 +152,10 @@ func (s *Store) start(w *writer) {
 	go func() {
 		defer close(s.indexerDone)
 		s.runIndexer()
+	}()
+	go func() {
+		defer close(s.sealerDone)
+		s.runSealer()
 	}()
 }
 
@@ -283,6 +301,7 @@ func (s *Store) Close() error {
 	<-s.writerDone
 	<-s.syncerDone
 	<-s.indexerDone
+	<-s.sealerDone
 	s.notify.Close()
 	// A flush makes the next Open start from here instead of re-indexing
 	// the tail the memtable held; losing it would cost time, not data.

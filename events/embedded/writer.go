@@ -26,9 +26,10 @@ import (
 //  3. the syncer goroutine writes each group with ONE write and ONE
 //     fdatasync, advances the head and acknowledges every append of the
 //     group;
-//  4. the indexer goroutine applies the group's index entries in one Pebble
-//     batch (no sync: the log is the truth), then wakes the reads waiting
-//     for it and the subscribers.
+//  4. the indexer goroutine applies the group's index entries (stream
+//     versions and sparse positions; event IDs go to the index a segment at
+//     a time, ids.go) in one Pebble batch (no sync: the log is the truth),
+//     then wakes the reads waiting for it and the subscribers.
 //
 // So an append is acknowledged only after its bytes are synced, and the
 // index never points past synced log data. The index work is off the
@@ -67,9 +68,9 @@ type request struct {
 	done       chan struct{} // receives once, when res and err are final
 }
 
-// entry is one written event, for the index.
+// entry is one written event, for the index (its ID goes there with its
+// segment's, ids.go).
 type entry struct {
-	id      events.ID
 	stream  string
 	version uint64
 	loc     loc
@@ -87,6 +88,9 @@ type group struct {
 	seg  uint64
 	end  int64 // the segment's size after the group
 	err  error // the write or sync failed
+	// sealed is the ID map of the segment before this group's, when the
+	// group is the first of a new segment (ids.go).
+	sealed *idMap
 }
 
 func (w *writer) run() {
@@ -142,6 +146,7 @@ func (w *writer) open() *group {
 			drained = true
 		}
 	}
+	w.dropSealed()
 	var g *group
 	switch {
 	case len(w.free) > 0:
@@ -175,7 +180,8 @@ func (w *writer) sent(g *group) { w.size = g.end }
 // fits reports whether r can join g: a group is one write to one segment.
 func (w *writer) fits(g *group, r *request) bool {
 	n := int64(len(g.buf) + len(r.enc))
-	return n <= int64(w.s.opts.GroupBytesMax) && g.at+n <= w.s.opts.SegmentBytes
+	return n <= int64(w.s.opts.GroupBytesMax) && g.at+n <= w.s.opts.SegmentBytes &&
+		w.ids.len()+len(r.evs) <= idMapMax
 }
 
 // place checks r against the log and the appends before it, and if it is
@@ -204,7 +210,7 @@ func (w *writer) place(g *group, r *request) {
 		r.err = err
 		return
 	}
-	if len(g.buf) == 0 && g.at > 0 && g.at+int64(len(r.enc)) > w.s.opts.SegmentBytes {
+	if len(g.buf) == 0 && g.at > 0 && (g.at+int64(len(r.enc)) > w.s.opts.SegmentBytes || w.ids.len()+len(r.evs) > idMapMax) {
 		if err := w.roll(g); err != nil {
 			w.err, r.err = err, err
 			w.s.fail(err)
@@ -220,8 +226,9 @@ func (w *writer) place(g *group, r *request) {
 		ver := cur + uint64(i) + 1
 		l := loc{pos: w.nextPos, seg: g.seg, off: g.at + int64(off)}
 		w.s.ids.add(r.idHashes[i])
+		w.ids.add(r.evs[i].ID, r.idHashes[i], l.off)
 		off += patchRecord(g.buf[off:], l.pos, ver, w.atUS)
-		g.ents = append(g.ents, entry{id: r.evs[i].ID, stream: r.stream, version: ver, loc: l})
+		g.ents = append(g.ents, entry{stream: r.stream, version: ver, loc: l})
 		w.nextPos++
 	}
 	ver := cur + uint64(len(r.evs))
@@ -239,6 +246,12 @@ func (w *writer) roll(g *group) error {
 	w.s.segs.add(w.nextPos, f)
 	w.f, w.fd, w.segFirst, w.size = f, int(f.Fd()), w.nextPos, 0
 	g.f, g.fd, g.seg, g.at = w.f, w.fd, w.segFirst, 0
+	// The sealed segment's IDs go to the index once g is synced (indexer.go).
+	old := w.ids
+	old.next = w.nextPos
+	w.sealing = append(w.sealing, old)
+	g.sealed = old
+	w.ids = newIDMap(w.nextPos, w.s.ids, old.len())
 	return nil
 }
 
