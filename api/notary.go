@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -135,6 +136,17 @@ func (s *Server) householdBundle(c echo.Context) error {
 		positions := make([]uint64, 0, len(evs))
 		for _, ev := range evs {
 			positions = append(positions, ev.Position)
+		}
+		// The drip trail comes from a read model: let it reach the
+		// checkpoint first, or a bundle made right after a start would
+		// leave out payments the checkpoint covers.
+		if s.deps.WaitFor != nil {
+			wctx, cancel := context.WithTimeout(ctx, readWaitMax)
+			err := s.deps.WaitFor(wctx, cp.Size)
+			cancel()
+			if err != nil {
+				return nil, fmt.Errorf("waiting for the read models to reach checkpoint %d: %w", cp.Size, err)
+			}
 		}
 		trail, err := s.trailPositions(f)
 		if err != nil {
