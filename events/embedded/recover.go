@@ -60,6 +60,9 @@ func (s *Store) recover(logDir string) (*writer, error) {
 		return nil, &events.CorruptError{File: s.segs.path(firsts[0]), Offset: -1, Position: 1,
 			Reason: "the log's first segment does not start at position 1"}
 	}
+	if firsts, err = s.dropEmptyTail(firsts); err != nil {
+		return nil, err
+	}
 	for i, first := range firsts {
 		flag := os.O_RDONLY
 		if i == len(firsts)-1 {
@@ -102,6 +105,36 @@ func (s *Store) recover(logDir string) (*writer, error) {
 	last := firsts[len(firsts)-1]
 	f, _ := s.segs.file(last)
 	return newWriter(f, last, rc.lastSize, rc.pos+1, ids), nil
+}
+
+// dropEmptyTail removes empty segments at the end of the log. The writer
+// creates the next segment while the group before it may still be on its way
+// to the previous one (the syncer writes groups in order, after the
+// sequencer has rolled); a crash in between leaves an empty last segment
+// behind a previous one whose tail never arrived or is torn. Nothing in an
+// empty segment was acknowledged, and its name would promise a position the
+// log does not reach, so it goes, and the previous segment is recovered as
+// the last one (its torn tail cut as usual).
+func (s *Store) dropEmptyTail(firsts []uint64) ([]uint64, error) {
+	for len(firsts) > 1 {
+		path := s.segs.path(firsts[len(firsts)-1])
+		fi, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("embedded: stat segment: %w", err)
+		}
+		if fi.Size() != 0 {
+			break
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("embedded: remove empty segment: %w", err)
+		}
+		if err := syncDir(s.segs.dir); err != nil {
+			return nil, err
+		}
+		s.opts.Logger.Warn("embedded: removed an empty last segment left by a crash during a roll", "file", path)
+		firsts = firsts[:len(firsts)-1]
+	}
+	return firsts, nil
 }
 
 // recoverIDs puts the IDs of the sealed segments that are not in the index
