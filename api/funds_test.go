@@ -2,79 +2,18 @@ package api_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/access"
-	"github.com/drip-ledger/drip/domain/complaint"
 	"github.com/drip-ledger/drip/domain/fund"
-	"github.com/drip-ledger/drip/domain/household"
 	"github.com/drip-ledger/drip/events"
-	"github.com/drip-ledger/drip/projections"
 	"github.com/drip-ledger/drip/projections/complaints"
 	"github.com/drip-ledger/drip/projections/funds"
-	"github.com/drip-ledger/drip/projections/households"
 )
-
-// newTreasury is newCounty with the fund ledger: its commands, and the
-// funds read model beside the households' and complaints' under one
-// runner.
-func newTreasury(t *testing.T) *desk {
-	t.Helper()
-	reg := events.NewRegistry()
-	household.Register(reg)
-	complaint.Register(reg)
-	access.Register(reg)
-	fund.Register(reg)
-	d := &desk{t: t, now: lifeStart}
-	store := events.NewMemoryStore(reg, func() time.Time { return d.now })
-	d.store = store
-	x, err := domain.NewExecutor(store, reg, func() (events.ID, error) { return events.NewID(nil) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	x.RetriesMax = 128
-	hs, _ := household.NewService(x)
-	cs, _ := complaint.NewService(x, complaint.Rules{})
-	fs, err := fund.NewService(x, cs, fund.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	hv, _ := households.New(reg)
-	cv, _ := complaints.New(reg)
-	fv, err := funds.New(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{}}, hv, cv, fv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; store.Close() })
-	pub, priv, _ := ed25519.GenerateKey(nil)
-	d.key = priv
-	srv, err := api.New(api.DefaultConfig(), api.Deps{Store: store, TokenKey: pub, Households: hs, Complaints: cs, Funds: fs,
-		HouseholdView: hv, ComplaintView: cv, FundView: fv, Registry: reg,
-		WaitFor: func(ctx context.Context, p uint64) error { return runner.WaitFor(ctx, p) },
-		Logger:  slog.New(slog.DiscardHandler), Now: func() time.Time { return d.now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	d.url = ts.URL
-	return d
-}
 
 const (
 	storyProject = "520526-2014-0042"
@@ -125,7 +64,7 @@ func fundedProject(t *testing.T, d *desk) uint64 {
 // yuan, a complaint opens by itself, and his drip trail names both
 // documents with the fen each gave.
 func TestDripOverHTTPFromAppropriationToAcknowledgement(t *testing.T) {
-	d := newTreasury(t)
+	d := newCounty(t)
 	pos := fundedProject(t, d)
 	proj := "/projects/" + storyProject
 	ref := storyProject + "-PAY-000001"
@@ -218,7 +157,7 @@ func TestDripOverHTTPFromAppropriationToAcknowledgement(t *testing.T) {
 // user of another county can neither appropriate to this pool nor
 // allocate from it, and an allocation above the pool is 409.
 func TestFundCommandsRefusedOutsideTheCountyWriteNothing(t *testing.T) {
-	d := newTreasury(t)
+	d := newCounty(t)
 	fundedProject(t, d)
 	other := d.token("fin.he", domain.RoleCountyFinance, "520527")
 	pool := "/pools/" + storyCounty
@@ -233,7 +172,7 @@ func TestFundCommandsRefusedOutsideTheCountyWriteNothing(t *testing.T) {
 }
 
 func TestFundRoutesCoverEveryCommandWithItsRoles(t *testing.T) {
-	d := newTreasury(t)
+	d := newCounty(t)
 	var doc struct {
 		Paths map[string]map[string]struct {
 			Roles []string `json:"x-drip-roles"`

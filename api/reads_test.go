@@ -16,22 +16,26 @@ import (
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/access"
 	"github.com/drip-ledger/drip/domain/complaint"
+	"github.com/drip-ledger/drip/domain/fund"
 	"github.com/drip-ledger/drip/domain/household"
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/projections"
 	"github.com/drip-ledger/drip/projections/complaints"
+	"github.com/drip-ledger/drip/projections/funds"
 	"github.com/drip-ledger/drip/projections/households"
 )
 
 // newCounty is a whole server as `drip serve` wires it, on the in-memory
-// store: commands, read models fed by the Watermill runner, and reads. The
-// store's clock is the desk's, so "as of" dates are the story's dates.
+// store: household, complaint and fund commands, read models fed by the
+// Watermill runner, and reads. The store's clock is the desk's, so "as of"
+// dates are the story's dates.
 func newCounty(t *testing.T) *desk {
 	t.Helper()
 	reg := events.NewRegistry()
 	household.Register(reg)
 	complaint.Register(reg)
 	access.Register(reg)
+	fund.Register(reg)
 	d := &desk{t: t, now: lifeStart}
 	store := events.NewMemoryStore(reg, func() time.Time { return d.now })
 	d.store = store
@@ -39,11 +43,21 @@ func newCounty(t *testing.T) *desk {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A busy project's payments race on its stream; serve sets the same.
+	x.RetriesMax = 128
 	hs, _ := household.NewService(x)
 	cs, _ := complaint.NewService(x, complaint.Rules{})
+	fs, err := fund.NewService(x, cs, fund.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
 	hv, _ := households.New(reg)
 	cv, _ := complaints.New(reg)
-	runner, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{}}, hv, cv)
+	fv, err := funds.New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{}}, hv, cv, fv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,8 +67,8 @@ func newCounty(t *testing.T) *desk {
 	t.Cleanup(func() { cancel(); <-done; store.Close() })
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	d.key = priv
-	srv, err := api.New(api.DefaultConfig(), api.Deps{Store: store, TokenKey: pub, Households: hs, Complaints: cs,
-		HouseholdView: hv, ComplaintView: cv, Registry: reg, WaitFor: func(ctx context.Context, p uint64) error { return runner.WaitFor(ctx, p) },
+	srv, err := api.New(api.DefaultConfig(), api.Deps{Store: store, TokenKey: pub, Households: hs, Complaints: cs, Funds: fs,
+		HouseholdView: hv, ComplaintView: cv, FundView: fv, Registry: reg, WaitFor: func(ctx context.Context, p uint64) error { return runner.WaitFor(ctx, p) },
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return d.now }})
 	if err != nil {
 		t.Fatal(err)
