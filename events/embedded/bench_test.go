@@ -40,30 +40,6 @@ func benchEvent() events.Event {
 	return ev
 }
 
-// runWriters runs b.N operations spread over n goroutines and reports
-// events/s.
-func runWriters(b *testing.B, n int, op func(w int, i int64) error) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	for w := range n {
-		wg.Go(func() {
-			for {
-				i := next.Add(1)
-				if i > int64(b.N) {
-					return
-				}
-				if err := op(w, i); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-}
-
 func BenchmarkAppend(b *testing.B) {
 	for _, n := range benchWriters {
 		b.Run(fmt.Sprintf("writers=%d", n), func(b *testing.B) { benchAppendN(b, n) })
@@ -85,7 +61,7 @@ func benchAppendN(b *testing.B, n int) {
 				streams[w] = fmt.Sprintf("bench-%d", w)
 			}
 			ctx := context.Background()
-			runWriters(b, n, func(w int, i int64) error {
+			storetest.RunWriters(b, n, func(w int, i int64) error {
 				e := ev
 				binary.BigEndian.PutUint64(e.ID[8:], uint64(i))
 				e.ID[0] = 1
@@ -106,7 +82,7 @@ func BenchmarkBaseline(b *testing.B) {
 			defer bl.Close()
 			rec := make([]byte, 300)
 			ctx := context.Background()
-			runWriters(b, n, func(w int, i int64) error { return bl.Append(ctx, rec) })
+			storetest.RunWriters(b, n, func(w int, i int64) error { return bl.Append(ctx, rec) })
 		})
 	}
 }

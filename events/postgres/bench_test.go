@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,30 +46,6 @@ func benchEvent(id events.ID) events.Event {
 			OccurredAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}}
 }
 
-// runWriters runs b.N operations spread over n goroutines and reports
-// events/s.
-func runWriters(b *testing.B, n int, op func(w int, i int64) error) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	for w := range n {
-		wg.Go(func() {
-			for {
-				i := next.Add(1)
-				if i > int64(b.N) {
-					return
-				}
-				if err := op(w, i); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-}
-
 func BenchmarkAppend(b *testing.B) {
 	d := dsn(b)
 	for _, writers := range benchWriters {
@@ -79,7 +53,7 @@ func BenchmarkAppend(b *testing.B) {
 			s := open(b, d, newSchema(b, d), postgres.Options{ConnsMax: min(writers, benchConnsMax)})
 			ns := events.DeriveID(events.NilID, b.Name()+fmt.Sprint(b.N))
 			ctx := context.Background()
-			runWriters(b, writers, func(w int, i int64) error {
+			storetest.RunWriters(b, writers, func(w int, i int64) error {
 				_, err := s.Append(ctx, fmt.Sprint("bench-", w), events.Any, benchEvent(events.DeriveID(ns, fmt.Sprint(i))))
 				return err
 			})
@@ -112,7 +86,7 @@ func BenchmarkBaseline(b *testing.B) {
 			}
 			insert := "INSERT INTO " + table + " (stream, event_id, data) VALUES ($1, $2, $3)"
 			ns := events.DeriveID(events.NilID, b.Name()+fmt.Sprint(b.N))
-			runWriters(b, writers, func(w int, i int64) error {
+			storetest.RunWriters(b, writers, func(w int, i int64) error {
 				ev := benchEvent(events.DeriveID(ns, fmt.Sprint(i)))
 				_, err := pool.Exec(ctx, insert, fmt.Sprint("bench-", w), ev.ID[:], []byte(ev.Data))
 				return err
