@@ -49,6 +49,7 @@ side by side against one baseline.`, stderr)
 	asJSON := fs.Bool("json", false, "one JSON object per line: writers, events_per_s, baseline_events_per_s, ratio")
 	dir := fs.String("dir", ".", "directory for temporary stores and files (must be on the disk to measure)")
 	storesFlag := fs.String("store", "embedded", "comma-separated stores: embedded, or a postgres:// URL (a throw-away schema is made and dropped)")
+	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles of the stores' runs (not the baseline's), one per writer count and store, to PREFIX-<writers>[-<store index>].pprof, for go tool pprof")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -62,8 +63,12 @@ side by side against one baseline.`, stderr)
 	if !*asJSON {
 		fmt.Fprintf(stdout, "%-10s %8s %14s %22s %7s\n", "store", "writers", "events_per_s", "baseline_events_per_s", "ratio")
 	}
+	var prof *profiler
+	if *cpuProfile != "" {
+		prof = &profiler{prefix: *cpuProfile}
+	}
 	for _, w := range writers {
-		rows, err := benchAppend(ctx, *dir, stores, w, *n)
+		rows, err := benchAppend(ctx, *dir, stores, w, *n, prof)
 		if err != nil {
 			return err
 		}
@@ -109,7 +114,7 @@ func parseCounts(s string) ([]int, error) {
 
 // benchAppend measures one writer count: the baseline first, then each
 // store, each on fresh files or a fresh schema, removed afterwards.
-func benchAppend(ctx context.Context, dir string, stores []string, writers, n int) ([]benchRow, error) {
+func benchAppend(ctx context.Context, dir string, stores []string, writers, n int, prof *profiler) ([]benchRow, error) {
 	tmp, err := os.MkdirTemp(dir, "drip-bench-")
 	if err != nil {
 		return nil, err
@@ -139,10 +144,19 @@ func benchAppend(ctx context.Context, dir string, stores []string, writers, n in
 		if err != nil {
 			return nil, err
 		}
+		if err := prof.start(writers, k); err != nil {
+			done()
+			return nil, err
+		}
 		storeS, err := timeWriters(writers, n, func(w, i int) error {
-			_, err := store.Append(ctx, evs[i].Stream, events.NoStream, evs[i])
+			// A one-event slice of evs, not a new one: the caller's
+			// allocation is not the store's cost.
+			_, err := store.Append(ctx, evs[i].Stream, events.NoStream, evs[i:i+1]...)
 			return err
 		})
+		if perr := prof.stop(); err == nil {
+			err = perr
+		}
 		if derr := done(); err == nil {
 			err = derr
 		}
