@@ -7,19 +7,20 @@ import (
 )
 
 // The sequencer's view of the log. It is the only writer, so what it wrote
-// itself is authoritative; the index has the rest:
+// itself is authoritative; Pebble has the rest:
 //   - an event ID is in the log only if the ID filter (filter.go) may hold
 //     it, because the sequencer adds every ID it places. The filter says
 //     "certainly not" for nearly every fresh ID, so nearly every append
 //     skips the idempotent-retry check without reading anything. On "maybe"
-//     the sequencer looks the ID up in its own maps (ids.go): the active
-//     segment's, which it fills as it places each event, and those of the
-//     sealed segments the sealer has not yet put in the index; then in the
-//     index. An event found in a group not yet written (live, at most
-//     groupsMax of them) is decoded from the group's buffer.
-//   - a stream's version comes from versions, a map of about StreamCacheLen
-//     streams that evicts only entries the index already has, then from the
-//     index; a stream the stream filter has never seen has none.
+//     the sequencer looks the ID up in the in-memory segment indexes
+//     (segindex.go), newest first, then in Pebble. An event found in a group
+//     not yet written (live, at most groupsMax of them) is decoded from the
+//     group's buffer.
+//   - a stream's version comes from the active segment's index, which holds
+//     every stream appended to since the segment began; for any other
+//     stream, the stream filter says whether it may have events at all, and
+//     if so the sealed segments still in memory, then Pebble, have its
+//     version.
 
 // writer is the state the sequencer goroutine owns: nothing else touches it.
 type writer struct {
@@ -30,9 +31,7 @@ type writer struct {
 	size     int64 // of the last segment, counting groups not yet written
 	nextPos  uint64
 	nextSeq  uint64
-	atUS     int64  // RecordedAt of the open group, Unix µs
-	indexed  uint64 // the last group retired by the indexer
-	versions map[string]verEntry
+	atUS     int64    // RecordedAt of the open group, Unix µs
 	live     []*group // opened and not yet retired, oldest first
 	free     []*group
 	groups   int // allocated so far, up to groupsMax
@@ -40,23 +39,15 @@ type writer struct {
 	err      error // sticky: nothing more is written after a failure
 	lookupFn events.Lookup
 	scratch  []byte
-	// ids holds the IDs of the active segment; sealing those of sealed
-	// segments whose IDs the sealer has not yet indexed, oldest first.
-	ids     *idMap
-	sealing []*idMap
+	// idx is the active segment's index (also the last of Store.mem); offs
+	// is place's buffer of an append's offsets for it.
+	idx  *segIndex
+	offs []int64
 }
 
-// verEntry is a stream's version as the sequencer last set it, and in
-// which group, so eviction can tell entries the index already has.
-type verEntry struct {
-	version uint64
-	seq     uint64
-}
-
-// retire takes back a group the indexer is done with: the index has its
-// entries now. Groups retire in the order they were opened.
+// retire takes back a group the indexer is done with. Groups retire in the
+// order they were opened.
 func (w *writer) retire(g *group) {
-	w.indexed = g.seq
 	if len(w.live) > 0 && w.live[0] == g {
 		n := copy(w.live, w.live[1:])
 		w.live[n] = nil
@@ -78,43 +69,26 @@ func (w *writer) maybeStored(r *request) bool {
 	return false
 }
 
-// version returns the stream's current version, counting groups not yet
-// indexed. A stream the filter has never seen (h is its hash) has none.
+// version returns the stream's current version, counting the events placed
+// in groups not yet written. A stream the filter has never seen (h is its
+// hash) has none.
 func (w *writer) version(stream string, h uint64) (uint64, error) {
-	if e, ok := w.versions[stream]; ok {
-		return e.version, nil
+	if v, ok := w.idx.version(stream, h); ok {
+		return v, nil
 	}
 	if !w.s.streams.mayContain(h) {
 		return 0, nil
 	}
-	v, err := streamVersion(w.s.db, stream, w.scratch[:0])
-	if err != nil {
-		return 0, err
-	}
-	w.setVersion(stream, v, 0)
-	return v, nil
-}
-
-func (w *writer) setVersion(stream string, version, seq uint64) {
-	if _, ok := w.versions[stream]; !ok && len(w.versions) >= w.s.opts.StreamCacheLen {
-		w.evictVersions()
-	}
-	w.versions[stream] = verEntry{version: version, seq: seq}
-}
-
-// evictVersions drops a quarter of the cache (in map order, which is
-// random enough) among the entries the index already holds.
-func (w *writer) evictVersions() {
-	drop := max(len(w.versions)/4, 1)
-	for k, e := range w.versions {
-		if drop == 0 {
-			return
+	mem := w.s.memIndexes()
+	for i := len(mem) - 1; i >= 0; i-- {
+		if mem[i] == w.idx {
+			continue
 		}
-		if e.seq <= w.indexed {
-			delete(w.versions, k)
-			drop--
+		if v, ok := mem[i].version(stream, h); ok {
+			return v, nil
 		}
 	}
+	return streamVersion(w.s.db, stream, w.scratch[:0])
 }
 
 // lookup is the events.Lookup the sequencer hands to events.CheckRetry. It
@@ -122,11 +96,13 @@ func (w *writer) evictVersions() {
 // fresh append in a hundred (a false positive).
 func (w *writer) lookup(id events.ID) (events.Event, bool, error) {
 	h := w.s.ids.hashBytes(id[:])
-	l, ok := w.ids.get(id, h)
+	l, ok := w.idx.get(id, h)
 	if !ok {
-		w.dropSealed()
-		for i := len(w.sealing) - 1; i >= 0 && !ok; i-- {
-			l, ok = w.sealing[i].get(id, h)
+		mem := w.s.memIndexes()
+		for i := len(mem) - 1; i >= 0 && !ok; i-- {
+			if mem[i] != w.idx {
+				l, ok = mem[i].get(id, h)
+			}
 		}
 	}
 	if !ok {
@@ -142,21 +118,6 @@ func (w *writer) lookup(id events.ID) (events.Event, bool, error) {
 	}
 	ev, err := w.s.readAt(l)
 	return ev, err == nil, err
-}
-
-// dropSealed forgets the maps of the segments whose IDs the sealer has put
-// in the index.
-func (w *writer) dropSealed() {
-	done := w.s.sealedThrough.Load()
-	n := 0
-	for n < len(w.sealing) && w.sealing[n].seg <= done {
-		n++
-	}
-	if n > 0 {
-		m := copy(w.sealing, w.sealing[n:])
-		clear(w.sealing[m:])
-		w.sealing = w.sealing[:m]
-	}
 }
 
 // fromGroup decodes the event at l from the buffer of a live group, which

@@ -23,9 +23,10 @@ import (
 // filter cannot grow, so a filter is a list of layers and a look-up reads
 // one block of each:
 //   - one layer per kind of key is built at Open from the index, sized for
-//     exactly the keys there (buildFilters, in the background); the IDs of
-//     the active segment, which are not in the index (ids.go), go to the
-//     writer's layer as Open reads them (recoverIDs);
+//     exactly the keys there (buildFilters, in the background); the IDs and
+//     streams of the active segment, which are not in the index
+//     (segindex.go), go to the writer's layer as Open reads them
+//     (recoverIndexes);
 //   - the keys the writer adds go to a layer of filterKeysMin (1M) keys, and
 //     when that is full, to a new one twice the size of the last.
 //

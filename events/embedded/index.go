@@ -18,11 +18,12 @@ import (
 //
 //	'v'                            → format BE8 (indexFormat)
 //	'i' id[16]                     → loc   event ID → where it is, for the
-//	                                       sealed segments only (ids.go)
-//	'n'                            → the IDs marker, BE8: segments that start
-//	                                       below it have their IDs here (ids.go)
-//	's' stream 0x00 version BE8    → loc   (stream, version) → where it is;
-//	                                       the last key of a stream is its version
+//	                                       sealed segments only (segindex.go)
+//	'n'                            → the sealed marker, BE8: segments that start
+//	                                       below it have their keys here (segindex.go)
+//	's' stream 0x00 version BE8    → loc   (stream, version) → where it is, for
+//	                                       the sealed segments only; the last key
+//	                                       of a stream is its version there
 //	'p' position BE8               → seg BE8 | offset BE8, sparse: the first
 //	                                       event of each group and then one every
 //	                                       sparseBytes, for ReadAll to scan from
@@ -38,14 +39,15 @@ const (
 	keyStream = 's'
 	keyPos    = 'p'
 	keyMarker = 'm'
-	// keyIDsMarker and keyFormat: see ids.go and indexFormat.
-	keyIDsMarker = 'n'
-	keyFormat    = 'v'
+	// keySealedMarker and keyFormat: see segindex.go and indexFormat.
+	keySealedMarker = 'n'
+	keyFormat       = 'v'
 	// indexFormat is the version of the index's layout. Open rebuilds an
 	// index of another version (or of none: the layout before versions, 1,
 	// which held every ID) from the log rather than misread it. 2: the IDs
-	// of the active segment are not in the index (ids.go).
-	indexFormat = 2
+	// of the active segment are not in the index. 3: nor are its stream
+	// versions (segindex.go).
+	indexFormat = 3
 	locBytes    = 24
 	// sparseBytes is the most a ReadAll scans past before reaching the
 	// position it was asked for.

@@ -33,7 +33,7 @@ func (s *Store) newIndexer() *indexer { return &indexer{s: s, b: s.db.NewBatch()
 func (ix *indexer) group(g *group) {
 	s := ix.s
 	if len(g.ents) > 0 && g.err == nil && !ix.stopped {
-		last := g.ents[len(g.ents)-1].loc.pos
+		last := g.ents[len(g.ents)-1].pos
 		if err := s.index(ix.b, g, &ix.key, &ix.val); err != nil {
 			err = fmt.Errorf("embedded: index group ending at %d: %w", last, err)
 			s.fail(err)
@@ -45,7 +45,7 @@ func (ix *indexer) group(g *group) {
 		}
 	}
 	// g is the first group of a new segment: every group of the segment
-	// before it is synced (and indexed), so its IDs may go to the index.
+	// before it is synced (and indexed), so its keys may go to Pebble.
 	if g.sealed != nil && g.err == nil && !ix.stopped {
 		s.sealCh <- g.sealed
 	}
@@ -65,21 +65,17 @@ func ackFailed(g *group, err error) {
 func (s *Store) index(b *pebble.Batch, g *group, key, val *[]byte) error {
 	b.Reset()
 	var sparseOff int64 = -1
-	for _, e := range g.ents {
-		*val = e.loc.append((*val)[:0])
-		*key = streamKey((*key)[:0], e.stream, e.version)
-		if err := b.Set(*key, *val, nil); err != nil {
-			return err
-		}
-		if sparseOff < 0 || e.loc.off >= sparseOff+sparseBytes {
-			sparseOff = e.loc.off
-			*key = posKey((*key)[:0], e.loc.pos)
+	for _, l := range g.ents {
+		if sparseOff < 0 || l.off >= sparseOff+sparseBytes {
+			sparseOff = l.off
+			*val = l.append((*val)[:0])
+			*key = posKey((*key)[:0], l.pos)
 			if err := b.Set(*key, (*val)[8:], nil); err != nil {
 				return err
 			}
 		}
 	}
-	last := g.ents[len(g.ents)-1].loc
+	last := g.ents[len(g.ents)-1]
 	if err := setMarker(b, marker{pos: last.pos, seg: g.seg, end: g.end}, *val); err != nil {
 		return err
 	}

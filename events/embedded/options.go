@@ -13,7 +13,9 @@ type Options struct {
 	// Now stamps RecordedAt; nil means time.Now.
 	Now func() time.Time
 	// SegmentBytes is the size at which the log rolls to a new segment file
-	// (default 256 MiB). An append larger than that gets a segment to itself.
+	// (default 64 MiB). An append larger than that gets a segment to itself.
+	// The active segment's index is in memory (segindex.go): about 40 bytes
+	// per event and 60 per stream new in the segment.
 	SegmentBytes int64
 	// Logger receives what recovery cut from a torn tail and why a store
 	// failed; nil means slog.Default().
@@ -26,9 +28,6 @@ type Options struct {
 	GroupBytesMax int
 	// GroupAppendsMax bounds the appends in one group commit (default 1024).
 	GroupAppendsMax int
-	// StreamCacheLen bounds the streams whose version the writer keeps in
-	// memory (default 100,000); others are looked up in the index.
-	StreamCacheLen int
 	// IndexCacheBytes bounds the index's block cache (default 256 MiB,
 	// allocated as used). It must hold the ID filters: with less, every
 	// append's ID look-up reads and checksums them from disk.
@@ -37,14 +36,13 @@ type Options struct {
 
 // Defaults and bounds of Options.
 const (
-	SegmentBytesDefault    = 256 << 20
+	SegmentBytesDefault    = 64 << 20
 	SegmentBytesMin        = 64 << 10
 	SegmentBytesMax        = 1 << 40
 	QueueLenDefault        = 4096
 	QueueLenMax            = 1 << 20
 	GroupBytesMaxDefault   = 4 << 20
 	GroupAppendsMaxDefault = 1024
-	StreamCacheLenDefault  = 100_000
 	IndexCacheBytesDefault = 256 << 20
 )
 
@@ -67,9 +65,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.GroupAppendsMax == 0 {
 		o.GroupAppendsMax = GroupAppendsMaxDefault
-	}
-	if o.StreamCacheLen == 0 {
-		o.StreamCacheLen = StreamCacheLenDefault
 	}
 	if o.IndexCacheBytes == 0 {
 		o.IndexCacheBytes = IndexCacheBytesDefault
@@ -95,9 +90,6 @@ func (o Options) Validate() error {
 	}
 	if o.GroupAppendsMax < 0 {
 		bad("GroupAppendsMax", o.GroupAppendsMax, "want 0 (default) or more")
-	}
-	if o.StreamCacheLen < 0 {
-		bad("StreamCacheLen", o.StreamCacheLen, "want 0 (default) or more")
 	}
 	if o.IndexCacheBytes < 0 {
 		bad("IndexCacheBytes", o.IndexCacheBytes, "want 0 (default) or more")

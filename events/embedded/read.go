@@ -17,7 +17,10 @@ import (
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, readChunkBytes); return &b }}
 
-// ReadStream implements events.Store.
+// ReadStream implements events.Store. A stream's events are in Pebble for
+// the sealed segments and in the in-memory segment indexes for the rest
+// (segindex.go), its versions ascending from one to the other; Pebble counts
+// only for positions below the first segment in memory.
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Event, error) {
 	if err := events.CheckRead(ctx, limit); err != nil {
 		return nil, err
@@ -30,50 +33,109 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	if err := s.caughtUp(ctx); err != nil {
 		return nil, err
 	}
+	head := s.indexedPos.Load()
+	// Store.mem first, then Pebble: a segment the sealer moves in between
+	// is then in both, never in neither.
+	mem := s.memIndexes()
+	memFirst := mem[0].seg
+	h := s.streams.hashString(stream)
+	var parts []memPart
+	for _, m := range mem {
+		if first, ls := m.streamLocs(stream, h, head); len(ls) > 0 {
+			parts = append(parts, memPart{first, ls})
+		}
+	}
 	lower := streamPrefix(nil, stream)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: streamEnd(nil, stream)})
 	if err != nil {
 		return nil, fmt.Errorf("embedded: index iterator: %w", err)
 	}
 	defer it.Close()
-	var ok bool
-	switch {
-	case dir == events.Forwards:
-		ok = it.SeekGE(streamKey(nil, stream, max(from, 1)))
-	case from == events.End:
-		ok = it.Last()
-	default:
-		ok = it.SeekLT(streamKey(nil, stream, from+1))
+	var want []verLoc
+	pebbleLoc := func() (verLoc, error) {
+		l, good := parseLoc(it.Value())
+		if !good {
+			return verLoc{}, &events.CorruptError{File: "index", Offset: -1, Reason: fmt.Sprintf("key %q holds no location", it.Key())}
+		}
+		return verLoc{binary.BigEndian.Uint64(it.Key()[len(lower):]), l}, nil
 	}
-	if !ok && !it.First() {
+	if dir == events.Forwards {
+		from = max(from, 1)
+		for ok := it.SeekGE(streamKey(nil, stream, from)); ok && len(want) < limit; ok = it.Next() {
+			vl, err := pebbleLoc()
+			if err != nil {
+				return nil, err
+			}
+			if vl.loc.pos >= memFirst {
+				break
+			}
+			want = append(want, vl)
+		}
+		for _, p := range parts {
+			for k := range p.ls {
+				if v := p.first + uint64(k); v >= from && len(want) < limit {
+					want = append(want, verLoc{v, p.ls[k]})
+				}
+			}
+		}
+	} else {
+		for i := len(parts) - 1; i >= 0; i-- {
+			p := parts[i]
+			for k := len(p.ls) - 1; k >= 0; k-- {
+				if v := p.first + uint64(k); v <= from && len(want) < limit {
+					want = append(want, verLoc{v, p.ls[k]})
+				}
+			}
+		}
+		ok := false
+		if from == events.End {
+			ok = it.Last()
+		} else {
+			ok = it.SeekLT(streamKey(nil, stream, from+1))
+		}
+		for ; ok && len(want) < limit; ok = it.Prev() {
+			vl, err := pebbleLoc()
+			if err != nil {
+				return nil, err
+			}
+			if vl.loc.pos < memFirst {
+				want = append(want, vl)
+			}
+		}
+	}
+	if err := it.Error(); err != nil {
+		return nil, fmt.Errorf("embedded: index: %w", err)
+	}
+	if len(want) == 0 && len(parts) == 0 && !it.First() {
 		if err := it.Error(); err != nil {
 			return nil, fmt.Errorf("embedded: index: %w", err)
 		}
 		return nil, fmt.Errorf("stream %q: %w", stream, events.ErrStreamNotFound)
 	}
-	var out []events.Event
-	for ; ok && len(out) < limit; ok = step(it, dir) {
-		l, good := parseLoc(it.Value())
-		if !good {
-			return nil, &events.CorruptError{File: "index", Offset: -1, Reason: fmt.Sprintf("key %q holds no location", it.Key())}
-		}
-		ev, err := s.readAt(l)
+	out := make([]events.Event, 0, len(want))
+	for _, vl := range want {
+		ev, err := s.readAt(vl.loc)
 		if err != nil {
 			return nil, err
 		}
-		if want := binary.BigEndian.Uint64(it.Key()[len(lower):]); ev.Stream != stream || ev.Version != want {
-			return nil, s.corrupt(l, fmt.Sprintf("index says %s@%d, record is %s@%d", stream, want, ev.Stream, ev.Version))
+		if ev.Stream != stream || ev.Version != vl.version {
+			return nil, s.corrupt(vl.loc, fmt.Sprintf("index says %s@%d, record is %s@%d", stream, vl.version, ev.Stream, ev.Version))
 		}
 		out = append(out, ev)
 	}
-	return out, it.Error()
+	return out, nil
 }
 
-func step(it *pebble.Iterator, dir events.Direction) bool {
-	if dir == events.Forwards {
-		return it.Next()
-	}
-	return it.Prev()
+// memPart is a stream's events in one in-memory segment index: the version
+// of the first, and where each is.
+type memPart struct {
+	first uint64
+	ls    []loc
+}
+
+type verLoc struct {
+	version uint64
+	loc     loc
 }
 
 // ReadAll implements events.Store. It finds the nearest sparse position

@@ -109,6 +109,20 @@ func bodyInfo(body []byte) recordInfo {
 	}
 }
 
+// bodyStream returns the stream name of a body whose CRC has been checked,
+// without decoding the rest: recovery rebuilds a segment's index with it.
+func bodyStream(body []byte) ([]byte, bool) {
+	if len(body) < fixedBytes {
+		return nil, false
+	}
+	rest := body[fixedBytes:]
+	n, k := binary.Uvarint(rest)
+	if k <= 0 || n > uint64(len(rest)-k) {
+		return nil, false
+	}
+	return rest[k : k+int(n)], true
+}
+
 var errShortBody = errors.New("body ends inside a field")
 
 // decodeBody decodes a body whose CRC has been checked. It copies what it

@@ -26,12 +26,13 @@ const reindexBatchEvents = 8192
 //
 // Records before the marker are not re-read here (that would make Open as
 // slow as the log is long); reads check them. The exception is the active
-// (last) segment, which Open reads whole to rebuild its ID map, and a sealed
-// segment whose IDs are not in the index yet (recoverIDs, ids.go).
+// (last) segment, which Open reads whole to rebuild its in-memory index, and
+// a sealed segment whose keys are not in Pebble yet (recoverIndexes,
+// segindex.go).
 type recovery struct {
 	s         *Store
 	batch     *pebble.Batch
-	pending   []entry // events of the append being read
+	pending   []loc // events of the append being read
 	batched   int
 	pos       uint64 // last position of the last complete append
 	seg       uint64 // the segment it is in
@@ -54,7 +55,7 @@ func (s *Store) recover(logDir string) (*writer, error) {
 			return nil, err
 		}
 		s.segs.add(1, f)
-		return newWriter(f, 1, 0, 1, newIDMap(1, s.ids, 0)), nil
+		return newWriter(f, 1, 0, 1, newSegIndex(1, s.ids, 0)), nil
 	}
 	if firsts[0] != 1 {
 		return nil, &events.CorruptError{File: s.segs.path(firsts[0]), Offset: -1, Position: 1,
@@ -98,13 +99,13 @@ func (s *Store) recover(logDir string) (*writer, error) {
 		return nil, err
 	}
 	s.head.Store(rc.pos)
-	ids, err := s.recoverIDs(firsts)
+	idx, err := s.recoverIndexes(firsts)
 	if err != nil {
 		return nil, err
 	}
 	last := firsts[len(firsts)-1]
 	f, _ := s.segs.file(last)
-	return newWriter(f, last, rc.lastSize, rc.pos+1, ids), nil
+	return newWriter(f, last, rc.lastSize, rc.pos+1, idx), nil
 }
 
 // dropEmptyTail removes empty segments at the end of the log. The writer
@@ -137,13 +138,13 @@ func (s *Store) dropEmptyTail(firsts []uint64) ([]uint64, error) {
 	return firsts, nil
 }
 
-// recoverIDs puts the IDs of the sealed segments that are not in the index
+// recoverIndexes puts the keys of the sealed segments that are not in Pebble
 // (the sealer's batch was lost in a crash, or the index was rebuilt) into
-// it, one batch per segment, and returns the ID map of the active segment,
-// read from its start (ids.go). Every ID goes into the ID filter as well:
-// the index's are added by buildFilters, the map's here.
-func (s *Store) recoverIDs(firsts []uint64) (*idMap, error) {
-	from, err := readIDsMarker(s.db)
+// it, one batch per segment, and returns the index of the active segment,
+// read from its start (segindex.go). Its IDs and streams go into the filters
+// as well: Pebble's are added by buildFilters, these here.
+func (s *Store) recoverIndexes(firsts []uint64) (*segIndex, error) {
+	from, err := readSealedMarker(s.db)
 	if err != nil {
 		return nil, err
 	}
@@ -154,21 +155,25 @@ func (s *Store) recoverIDs(firsts []uint64) (*idMap, error) {
 		if first < from {
 			continue
 		}
-		m, err := s.segmentIDs(first, hint)
+		m, err := s.segmentIndex(first, hint)
 		if err != nil {
 			return nil, err
 		}
 		m.next, hint = firsts[i+1], m.len()
-		if err := s.sealIDs(b, m); err != nil {
+		if err := s.seal(b, m); err != nil {
 			return nil, err
 		}
 	}
-	m, err := s.segmentIDs(firsts[len(firsts)-1], hint)
+	m, err := s.segmentIndex(firsts[len(firsts)-1], hint)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range m.ids {
+	for i := range m.len() {
+		id := m.evIDs.at(i)
 		s.ids.add(s.ids.hashBytes(id[:]))
+	}
+	for r := range m.runs.len() {
+		s.streams.add(m.runs.ptr(r).hash)
 	}
 	return m, nil
 }
@@ -182,9 +187,9 @@ func indexOf(firsts []uint64, v uint64) int {
 	return -1
 }
 
-func newWriter(f *os.File, first uint64, size int64, nextPos uint64, ids *idMap) *writer {
+func newWriter(f *os.File, first uint64, size int64, nextPos uint64, idx *segIndex) *writer {
 	return &writer{f: f, fd: int(f.Fd()), segFirst: first, size: size, nextPos: nextPos,
-		versions: map[string]verEntry{}, scratch: make([]byte, 0, 256), ids: ids}
+		scratch: make([]byte, 0, 256), idx: idx}
 }
 
 // segment reads one segment from off to its end.
@@ -238,8 +243,7 @@ func (rc *recovery) segment(first uint64, off int64, last bool) error {
 		if len(rc.pending) == 0 {
 			appendStart = off
 		}
-		l := loc{pos: ev.Position, seg: first, off: off}
-		rc.pending = append(rc.pending, entry{stream: ev.Stream, version: ev.Version, loc: l})
+		rc.pending = append(rc.pending, loc{pos: ev.Position, seg: first, off: off})
 		off += int64(headerBytes + len(body))
 		if info.last {
 			if err := rc.complete(first, off); err != nil {
@@ -287,21 +291,17 @@ func (rc *recovery) cut(f *os.File, path string, first uint64, off, size int64, 
 
 // complete indexes the append just read, which ends at end.
 func (rc *recovery) complete(seg uint64, end int64) error {
-	for _, e := range rc.pending {
-		rc.val = e.loc.append(rc.val[:0])
-		rc.key = streamKey(rc.key[:0], e.stream, e.version)
-		if err := rc.batch.Set(rc.key, rc.val, nil); err != nil {
-			return err
-		}
-		if seg != rc.sparseSeg || e.loc.off >= rc.sparseOff+sparseBytes {
-			rc.sparseSeg, rc.sparseOff = seg, e.loc.off
-			rc.key = posKey(rc.key[:0], e.loc.pos)
+	for _, l := range rc.pending {
+		if seg != rc.sparseSeg || l.off >= rc.sparseOff+sparseBytes {
+			rc.sparseSeg, rc.sparseOff = seg, l.off
+			rc.val = l.append(rc.val[:0])
+			rc.key = posKey(rc.key[:0], l.pos)
 			if err := rc.batch.Set(rc.key, rc.val[8:], nil); err != nil {
 				return err
 			}
 		}
 	}
-	rc.pos, rc.seg, rc.end = rc.pending[len(rc.pending)-1].loc.pos, seg, end
+	rc.pos, rc.seg, rc.end = rc.pending[len(rc.pending)-1].pos, seg, end
 	rc.batched += len(rc.pending)
 	rc.pending = rc.pending[:0]
 	if rc.batched >= reindexBatchEvents {

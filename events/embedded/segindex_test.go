@@ -134,8 +134,8 @@ func TestSealedIDsAreInTheIndex(t *testing.T) {
 		if got := countIDKeys(t, db); got != int(last-1) {
 			t.Errorf("%d ID keys in the index; want the %d of the sealed segments", got, last-1)
 		}
-		if m, err := readIDsMarker(db); err != nil || m != last {
-			t.Errorf("IDs marker = %d, %v; want %d", m, err, last)
+		if m, err := readSealedMarker(db); err != nil || m != last {
+			t.Errorf("sealed marker = %d, %v; want %d", m, err, last)
 		}
 	})
 	s = idsOpen(t, dir, SegmentBytesMin)
@@ -163,26 +163,31 @@ func TestUnindexedSealedIDsAreIndexedAtOpen(t *testing.T) {
 				// the first two segments' are and the marker says so.
 				lower := []byte{keyID}
 				if keep {
-					if err := db.Set(idsMarkerKey, binary.BigEndian.AppendUint64(nil, firsts[2]), pebble.NoSync); err != nil {
+					if err := db.Set(sealedMarkerKey, binary.BigEndian.AppendUint64(nil, firsts[2]), pebble.NoSync); err != nil {
 						t.Fatal(err)
 					}
 					// Delete the keys of the segments from firsts[2]: the IDs
 					// are hashes, so go by their locations.
-					it, _ := db.NewIter(&pebble.IterOptions{LowerBound: []byte{keyID}, UpperBound: []byte{keyID + 1}})
-					for ok := it.First(); ok; ok = it.Next() {
-						if l, _ := parseLoc(it.Value()); l.seg >= firsts[2] {
-							if err := db.Delete(it.Key(), pebble.NoSync); err != nil {
-								t.Fatal(err)
+					for _, kind := range []byte{keyID, keyStream} {
+						it, _ := db.NewIter(&pebble.IterOptions{LowerBound: []byte{kind}, UpperBound: []byte{kind + 1}})
+						for ok := it.First(); ok; ok = it.Next() {
+							if l, _ := parseLoc(it.Value()); l.seg >= firsts[2] {
+								if err := db.Delete(it.Key(), pebble.NoSync); err != nil {
+									t.Fatal(err)
+								}
 							}
 						}
+						it.Close()
 					}
-					it.Close()
 					return
 				}
 				if err := db.DeleteRange(lower, []byte{keyID + 1}, pebble.NoSync); err != nil {
 					t.Fatal(err)
 				}
-				if err := db.Delete(idsMarkerKey, pebble.NoSync); err != nil {
+				if err := db.DeleteRange([]byte{keyStream}, []byte{keyStream + 1}, pebble.NoSync); err != nil {
+					t.Fatal(err)
+				}
+				if err := db.Delete(sealedMarkerKey, pebble.NoSync); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -197,6 +202,12 @@ func TestUnindexedSealedIDsAreIndexedAtOpen(t *testing.T) {
 			})
 			s = idsOpen(t, dir, SegmentBytesMin)
 			checkRetries(t, s, res, 0, int(firsts[2]), int(last)-2, n-1)
+			for _, i := range []int{0, int(firsts[2]), int(last) - 2, n - 1} {
+				got, err := s.ReadStream(context.Background(), fmt.Sprint("ids-", i), 1, events.Forwards, 10)
+				if err != nil || len(got) != 1 || got[0].Position != res[i].Position {
+					t.Errorf("stream ids-%d after Open: %v, %v; want its one event at %d", i, got, err, res[i].Position)
+				}
+			}
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -204,8 +215,8 @@ func TestUnindexedSealedIDsAreIndexedAtOpen(t *testing.T) {
 				if got := countIDKeys(t, db); got != int(last-1) {
 					t.Errorf("%d ID keys after Open; want %d", got, last-1)
 				}
-				if m, err := readIDsMarker(db); err != nil || m != last {
-					t.Errorf("IDs marker = %d, %v; want %d", m, err, last)
+				if m, err := readSealedMarker(db); err != nil || m != last {
+					t.Errorf("sealed marker = %d, %v; want %d", m, err, last)
 				}
 			})
 		})
@@ -280,22 +291,35 @@ func TestOldFormatIndexIsRebuilt(t *testing.T) {
 	})
 }
 
-// TestIDMapMemory checks a segment's ID map and measures its bytes per
-// event (ids.go documents it).
-func TestIDMapMemory(t *testing.T) {
-	for _, n := range []int{100_000, 850_000, 2_500_000} { // 2.5M: rebucketed once
+// TestSegIndexMemory checks a segment's index (IDs, streams, runs short and
+// long) and measures its bytes per event (segindex.go documents it): every
+// event to a new stream, and every event to one of 1000 streams.
+func TestSegIndexMemory(t *testing.T) {
+	for _, tc := range []struct {
+		n, streams int
+	}{{100_000, 100_000}, {850_000, 850_000}, {850_000, 1000}, {2_500_000, 2_500_000}} { // 2.5M: rebucketed once
 		var m0, m1 runtime.MemStats
 		runtime.GC()
 		runtime.GC()
 		runtime.ReadMemStats(&m0)
-		f := newFilter()
-		m := newIDMap(1, f, 0)
-		for i := range n {
-			var id events.ID
-			binary.BigEndian.PutUint64(id[:], uint64(i)*0x9e3779b97f4a7c15)
-			m.add(id, f.hashBytes(id[:]), int64(i))
+		f, sf := newFilter(), newFilter()
+		names := make([]string, tc.streams)
+		hashes := make([]uint64, tc.streams)
+		for i := range names {
+			names[i] = fmt.Sprintf("household-%d", i)
+			hashes[i] = sf.hashString(names[i])
 		}
-		for i := range n {
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		m := newSegIndex(1, f, 0)
+		var ev [1]events.Event
+		for i := range tc.n {
+			binary.BigEndian.PutUint64(ev[0].ID[:], uint64(i)*0x9e3779b97f4a7c15)
+			st := i % tc.streams
+			v, _ := m.version(names[st], hashes[st])
+			m.addAppend(names[st], hashes[st], v+1, ev[:], []uint64{f.hashBytes(ev[0].ID[:])}, []int64{int64(i)})
+		}
+		for i := range tc.n {
 			var id events.ID
 			binary.BigEndian.PutUint64(id[:], uint64(i)*0x9e3779b97f4a7c15)
 			if l, ok := m.get(id, f.hashBytes(id[:])); !ok || l.pos != uint64(i+1) || l.off != int64(i) {
@@ -306,16 +330,34 @@ func TestIDMapMemory(t *testing.T) {
 				t.Fatalf("get of an absent ID found it")
 			}
 		}
+		per := tc.n / tc.streams
+		for _, st := range []int{0, tc.streams / 2, tc.streams - 1} {
+			first, ls := m.streamLocs(names[st], hashes[st], uint64(tc.n))
+			if first != 1 || len(ls) != per {
+				t.Fatalf("stream %d: first %d, %d events; want 1 and %d", st, first, len(ls), per)
+			}
+			for k, l := range ls {
+				if want := uint64(st + k*tc.streams + 1); l.pos != want || l.off != int64(want-1) {
+					t.Fatalf("stream %d event %d at %+v; want position %d", st, k, l, want)
+				}
+			}
+			if v, ok := m.version(names[st], hashes[st]); !ok || v != uint64(per) {
+				t.Fatalf("stream %d version %d, %v; want %d", st, v, ok, per)
+			}
+		}
+		if _, ls := m.streamLocs("absent", sf.hashString("absent"), uint64(tc.n)); ls != nil {
+			t.Fatalf("an absent stream has events %v", ls)
+		}
 		runtime.GC()
 		runtime.GC()
 		runtime.ReadMemStats(&m1)
-		t.Logf("%d IDs: %.1f bytes per event", n, (float64(m1.HeapAlloc)-float64(m0.HeapAlloc))/float64(n))
+		t.Logf("%d events in %d streams: %.1f bytes per event", tc.n, tc.streams, (float64(m1.HeapAlloc)-float64(m0.HeapAlloc))/float64(tc.n))
 		runtime.KeepAlive(m)
 	}
 }
 
-// TestOpenFullSegment (DRIP_OPEN_FULL=1) fills one default 256 MiB segment
-// with ~300-byte events and times the Open that rebuilds its ID map.
+// TestOpenFullSegment (DRIP_OPEN_FULL=1) fills one default-size segment
+// with ~300-byte events and times the Open that rebuilds its index.
 func TestOpenFullSegment(t *testing.T) {
 	if os.Getenv("DRIP_OPEN_FULL") == "" {
 		t.Skip("DRIP_OPEN_FULL not set")
@@ -357,21 +399,168 @@ func TestOpenFullSegment(t *testing.T) {
 	}
 }
 
-// BenchmarkIDMapAdd is the sequencer's cost per event of a segment's ID map.
-func BenchmarkIDMapAdd(b *testing.B) {
-	f := newFilter()
-	const seg = 800_000
-	ids := make([]events.ID, seg)
+// BenchmarkSegIndexAdd is the sequencer's cost per event of the active
+// segment's index, each event to a new stream.
+func BenchmarkSegIndexAdd(b *testing.B) {
+	f, sf := newFilter(), newFilter()
+	const seg = 200_000
+	evs := make([]events.Event, seg)
 	hs := make([]uint64, seg)
-	for i := range ids {
-		binary.BigEndian.PutUint64(ids[i][:], uint64(i)*0x9e3779b97f4a7c15)
-		hs[i] = f.hashBytes(ids[i][:])
+	names := make([]string, seg)
+	shs := make([]uint64, seg)
+	for i := range evs {
+		binary.BigEndian.PutUint64(evs[i].ID[:], uint64(i)*0x9e3779b97f4a7c15)
+		hs[i] = f.hashBytes(evs[i].ID[:])
+		names[i] = fmt.Sprint("bench-", i)
+		shs[i] = sf.hashString(names[i])
 	}
+	offs := []int64{0}
 	b.ResetTimer()
 	for i := 0; i < b.N; i += seg {
-		m := newIDMap(1, f, seg)
+		m := newSegIndex(1, f, seg)
 		for j := range min(seg, b.N-i) {
-			m.add(ids[j], hs[j], int64(j))
+			m.addAppend(names[j], shs[j], 1, evs[j:j+1], hs[j:j+1], offs)
 		}
 	}
+}
+
+// TestStreamsReadWholeWhileSegmentsSeal reads streams whole, forwards in
+// pages and backwards, while writers append to them and the log rolls and
+// seals segments under the reads (so a stream's events are split between
+// Pebble, sealed segments still in memory and the active one, and move
+// from one to the next mid-read). Every read must see versions 1..n with no
+// gap and no repeat, n at least what was acknowledged before it started.
+// Short streams (walked) and long ones (listed, longRun) both take part.
+// Afterwards, and after a reopen that rebuilds the active segment's index
+// from the file, every stream reads back whole.
+func TestStreamsReadWholeWhileSegmentsSeal(t *testing.T) {
+	afterSeal = func() { time.Sleep(20 * time.Millisecond) }
+	defer func() { afterSeal = nil }()
+	dir := t.TempDir()
+	s := idsOpen(t, dir, SegmentBytesMin)
+	ctx := context.Background()
+	const writers, each = 8, 150 // 150 > longRun
+	acked := make([]atomic.Uint64, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				k := 1 + i%3 // appends of one to three events
+				evs := make([]events.Event, k)
+				for j := range evs {
+					evs[j] = idsEvent(t, w*100_000+i*10+j)
+				}
+				res, err := s.Append(ctx, fmt.Sprint("seal-", w), events.Any, evs...)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				acked[w].Store(res.Version)
+				// A short stream per append too, so runs of every length mix.
+				if _, err := s.Append(ctx, fmt.Sprintf("short-%d-%d", w, i), events.NoStream, idsEvent(t, w*100_000+i*10+5)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	check := func(stream string, atLeast uint64, page int) error {
+		var fwd []events.Event
+		for from := uint64(1); ; {
+			got, err := s.ReadStream(ctx, stream, from, events.Forwards, page)
+			if errors.Is(err, events.ErrStreamNotFound) && atLeast == 0 {
+				return nil // not written yet
+			}
+			if err != nil {
+				return fmt.Errorf("forwards from %d: %w", from, err)
+			}
+			fwd = append(fwd, got...)
+			if len(got) < page {
+				break
+			}
+			from = got[len(got)-1].Version + 1
+		}
+		bwd, err := s.ReadStream(ctx, stream, events.End, events.Backwards, events.ReadEventsMax)
+		if err != nil {
+			return fmt.Errorf("backwards: %w", err)
+		}
+		if uint64(len(fwd)) < atLeast || uint64(len(bwd)) < atLeast {
+			return fmt.Errorf("read %d forwards, %d backwards; %d were acknowledged before", len(fwd), len(bwd), atLeast)
+		}
+		for i, ev := range fwd {
+			if ev.Version != uint64(i)+1 || ev.Stream != stream {
+				return fmt.Errorf("forwards: %s@%d at index %d", ev.Stream, ev.Version, i)
+			}
+		}
+		for i, ev := range bwd {
+			if ev.Version != uint64(len(bwd)-i) {
+				return fmt.Errorf("backwards: version %d at index %d of %d", ev.Version, i, len(bwd))
+			}
+		}
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	reads := 0
+	for running := true; running; reads++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		w := reads % writers
+		if err := check(fmt.Sprint("seal-", w), acked[w].Load(), 1+reads%50); err != nil {
+			t.Fatalf("stream seal-%d, read %d: %v", w, reads, err)
+		}
+	}
+	firsts := segFirsts(t, dir)
+	if len(firsts) < 4 {
+		t.Fatalf("%d segments; the test wants several sealed under the reads", len(firsts))
+	}
+	t.Logf("%d reads over %d segments", reads, len(firsts))
+	total := func() uint64 {
+		var n uint64
+		for w := range writers {
+			n += acked[w].Load()
+		}
+		return n
+	}()
+	if total != writers*(each*2) { // 1+2+3 per three appends: 150 appends of 2 on average
+		t.Fatalf("%d events acknowledged; want %d", total, writers*each*2)
+	}
+	for _, reopen := range []bool{false, true} {
+		if reopen {
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = idsOpen(t, dir, SegmentBytesMin)
+		}
+		for w := range writers {
+			if err := check(fmt.Sprint("seal-", w), acked[w].Load(), 7); err != nil {
+				t.Fatalf("reopen=%v: stream seal-%d: %v", reopen, w, err)
+			}
+			if err := check(fmt.Sprintf("short-%d-%d", w, each-1), 1, 7); err != nil {
+				t.Fatalf("reopen=%v: short stream: %v", reopen, err)
+			}
+		}
+		if _, err := s.ReadStream(ctx, "never-written", 1, events.Forwards, 10); !errors.Is(err, events.ErrStreamNotFound) {
+			t.Fatalf("reopen=%v: absent stream: %v; want ErrStreamNotFound", reopen, err)
+		}
+		// The next version of a long stream follows on, from whichever
+		// part of the index holds its last.
+		if res, err := s.Append(ctx, "seal-0", events.Exact(acked[0].Load()), idsEvent(t, 999_999+btoi(reopen))); err != nil || res.Version != acked[0].Load()+1 {
+			t.Fatalf("reopen=%v: append after: %+v, %v", reopen, res, err)
+		}
+		acked[0].Add(1)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

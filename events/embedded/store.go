@@ -52,13 +52,15 @@ type Store struct {
 	writerDone  chan struct{}
 	syncerDone  chan struct{}
 	indexerDone chan struct{}
-	// sealCh takes the ID maps of sealed segments from the indexer to the
-	// sealer (ids.go), which stores in sealedThrough the first position of
-	// the last segment whose IDs it has put in the index.
-	sealCh        chan *idMap
-	sealedThrough atomic.Uint64
-	sealerDone    chan struct{}
-	reqs          sync.Pool
+	// mem lists the segments whose index is in memory, oldest first: the
+	// active one and sealed ones not yet in Pebble (segindex.go); memMu
+	// orders its replacements. sealCh takes the indexes of sealed segments
+	// from the indexer to the sealer.
+	mem        atomic.Pointer[[]*segIndex]
+	memMu      sync.Mutex
+	sealCh     chan *segIndex
+	sealerDone chan struct{}
+	reqs       sync.Pool
 }
 
 var _ events.Store = (*Store)(nil)
@@ -135,7 +137,8 @@ func (s *Store) start(w *writer) {
 	s.syncCh = make(chan *group) // unbuffered: a group grows until the syncer takes it
 	s.indexCh = make(chan *group, groupsMax)
 	s.retired = make(chan *group, groupsMax)
-	s.sealCh = make(chan *idMap, 2)
+	s.sealCh = make(chan *segIndex, 2)
+	s.mem.Store(&[]*segIndex{w.idx})
 	s.writerDone, s.syncerDone, s.indexerDone = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	s.sealerDone = make(chan struct{})
 	s.reqs.New = func() any { return &request{done: make(chan struct{}, 1)} }
@@ -177,12 +180,16 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 		s.reqs.Put(r)
 		return events.AppendResult{}, err
 	}
-	select {
-	case <-r.done:
-	case <-ctx.Done():
-		// The request stays with the writer, which still sends on done;
-		// it is not reused.
-		return events.AppendResult{}, ctx.Err()
+	if done := ctx.Done(); done == nil {
+		<-r.done // a context that is never done: a receive is cheaper than a select
+	} else {
+		select {
+		case <-r.done:
+		case <-done:
+			// The request stays with the writer, which still sends on done;
+			// it is not reused.
+			return events.AppendResult{}, ctx.Err()
+		}
 	}
 	res, err := r.res, r.err
 	r.evs = nil
@@ -198,6 +205,13 @@ func (s *Store) enqueue(ctx context.Context, r *request) error {
 	}
 	if err := s.failed.Load(); err != nil {
 		return *err
+	}
+	// Try the send alone first: the queue is rarely full, and a select
+	// over two channels costs more than the send.
+	select {
+	case s.queue <- r:
+		return nil
+	default:
 	}
 	select {
 	case s.queue <- r:

@@ -145,11 +145,11 @@ func TestSecondOpenIsRefused(t *testing.T) {
 }
 
 func TestOptionsValidateReportsEveryProblem(t *testing.T) {
-	err := embedded.Options{SegmentBytes: 1, QueueLen: -1, StreamCacheLen: -5}.Validate()
+	err := embedded.Options{SegmentBytes: 1, QueueLen: -1, GroupAppendsMax: -5}.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted bad options")
 	}
-	for _, field := range []string{"SegmentBytes", "QueueLen", "StreamCacheLen"} {
+	for _, field := range []string{"SegmentBytes", "QueueLen", "GroupAppendsMax"} {
 		if !contains(err.Error(), field) {
 			t.Errorf("Validate: %v; does not name %s", err, field)
 		}

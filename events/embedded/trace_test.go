@@ -131,11 +131,18 @@ func TestTraceGroups(t *testing.T) {
 		for w := range streams {
 			streams[w] = fmt.Sprintf("bench-%d", w)
 		}
+		// DRIP_TRACE_NEW=1: every append to a new stream, as in drip bench
+		// append; otherwise each writer appends to its own stream.
+		fresh := os.Getenv("DRIP_TRACE_NEW") != ""
 		run("store", func(w int, i int64) error {
-			e := ev
-			binary.BigEndian.PutUint64(e.ID[8:], uint64(i))
-			e.ID[0] = 1
-			_, err := s.Append(context.Background(), streams[w], events.Any, e)
+			e := [1]events.Event{ev}
+			binary.BigEndian.PutUint64(e[0].ID[8:], uint64(i))
+			e[0].ID[0] = 1
+			if fresh {
+				_, err := s.Append(context.Background(), "bench-"+strconv.FormatInt(i, 10), events.NoStream, e[:]...)
+				return err
+			}
+			_, err := s.Append(context.Background(), streams[w], events.Any, e[:]...)
 			return err
 		}, func() { s.Close() })
 		bl, err := OpenBaseline(filepath.Join(t.TempDir(), "baseline"))
@@ -143,7 +150,13 @@ func TestTraceGroups(t *testing.T) {
 			t.Fatal(err)
 		}
 		rec := make([]byte, 300)
-		run("baseline", func(int, int64) error { return bl.Append(context.Background(), rec) }, func() { bl.Close() })
+		burn, _ := strconv.Atoi(os.Getenv("DRIP_TRACE_BURN"))
+		run("baseline", func(int, int64) error {
+			if burn > 0 {
+				spin(time.Duration(burn) * time.Microsecond)
+			}
+			return bl.Append(context.Background(), rec)
+		}, func() { bl.Close() })
 	}
 }
 
@@ -159,3 +172,24 @@ func readProcIO() map[string]int64 {
 	}
 	return m
 }
+
+var spinSink atomic.Uint64
+
+// spinPerUS is how many rounds of spin's loop take a microsecond here.
+var spinPerUS = sync.OnceValue(func() int {
+	const n = 50_000_000
+	t0 := time.Now()
+	spinN(n)
+	return int(float64(n) / float64(time.Since(t0).Microseconds()))
+})
+
+func spinN(n int) {
+	x := uint64(n)
+	for range n {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	spinSink.Add(x)
+}
+
+// spin burns about d of CPU, for DRIP_TRACE_BURN.
+func spin(d time.Duration) { spinN(spinPerUS() * int(d.Microseconds())) }

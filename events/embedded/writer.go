@@ -26,10 +26,12 @@ import (
 //  3. the syncer goroutine writes each group with ONE write and ONE
 //     fdatasync, advances the head and acknowledges every append of the
 //     group;
-//  4. the indexer goroutine applies the group's index entries (stream
-//     versions and sparse positions; event IDs go to the index a segment at
-//     a time, ids.go) in one Pebble batch (no sync: the log is the truth),
-//     then wakes the reads waiting for it and the subscribers.
+//  4. the indexer goroutine applies the group's sparse positions and the
+//     index marker in one Pebble batch (no sync: the log is the truth), then
+//     wakes the reads waiting for it and the subscribers. The sequencer has
+//     already put each event's ID and (stream, version) in the active
+//     segment's in-memory index; they go to Pebble a segment at a time
+//     (segindex.go).
 //
 // So an append is acknowledged only after its bytes are synced, and the
 // index never points past synced log data. The index work is off the
@@ -39,9 +41,10 @@ import (
 //   - a read (ReadStream, ReadAll, hence Subscribe) first waits until the
 //     index holds the head as of its start (Store.caughtUp): read your writes;
 //   - Head is the synced head, so it never runs ahead of what reads return;
-//   - the sequencer decides versions and idempotent retries from its own
-//     memory of the groups the index may not have (cache.go), which it
-//     keeps until the indexer hands each group back.
+//   - the sequencer decides versions and idempotent retries from the
+//     in-memory segment indexes, which it fills as it places each event,
+//     then Pebble (cache.go); reads take only the events at or below the
+//     indexed head from the in-memory indexes.
 //
 // A failed write or sync stops the store: appends after it fail, because
 // the kernel may have dropped the dirty pages (fsyncgate). A failed index
@@ -68,29 +71,21 @@ type request struct {
 	done       chan struct{} // receives once, when res and err are final
 }
 
-// entry is one written event, for the index (its ID goes there with its
-// segment's, ids.go).
-type entry struct {
-	stream  string
-	version uint64
-	loc     loc
-}
-
 // group is one group commit.
 type group struct {
 	seq  uint64
 	reqs []*request
 	buf  []byte
-	ents []entry
+	ents []loc    // where each event of the group is
 	f    *os.File // the segment the group goes to
 	fd   int
 	at   int64 // offset of buf in f
 	seg  uint64
 	end  int64 // the segment's size after the group
 	err  error // the write or sync failed
-	// sealed is the ID map of the segment before this group's, when the
-	// group is the first of a new segment (ids.go).
-	sealed *idMap
+	// sealed is the index of the segment before this group's, when the
+	// group is the first of a new segment (segindex.go).
+	sealed *segIndex
 }
 
 func (w *writer) run() {
@@ -116,21 +111,41 @@ func (w *writer) run() {
 			g = nil
 			continue
 		}
+		// Hand the group to an idle syncer at once, else take the next
+		// queued append; both tries are single-channel operations without
+		// blocking, several times cheaper than the select over both, which
+		// only runs when neither can proceed.
+		var r *request
+		ok, got := true, false
 		select {
-		case r, ok := <-w.s.queue:
-			if !ok {
-				w.s.syncCh <- w.close(g)
-				w.sent(g)
-				return
-			}
-			if w.fits(g, r) {
-				w.place(g, r)
-			} else {
-				w.carry = r
-			}
 		case w.s.syncCh <- w.close(g):
 			w.sent(g)
 			g = nil
+			continue
+		default:
+		}
+		select {
+		case r, ok = <-w.s.queue:
+			got = true
+		default:
+			select {
+			case r, ok = <-w.s.queue:
+				got = true
+			case w.s.syncCh <- w.close(g):
+				w.sent(g)
+				g = nil
+			}
+		}
+		switch {
+		case !got:
+		case !ok:
+			w.s.syncCh <- w.close(g)
+			w.sent(g)
+			return
+		case w.fits(g, r):
+			w.place(g, r)
+		default:
+			w.carry = r
 		}
 	}
 }
@@ -146,7 +161,6 @@ func (w *writer) open() *group {
 			drained = true
 		}
 	}
-	w.dropSealed()
 	var g *group
 	switch {
 	case len(w.free) > 0:
@@ -181,7 +195,7 @@ func (w *writer) sent(g *group) { w.size = g.end }
 func (w *writer) fits(g *group, r *request) bool {
 	n := int64(len(g.buf) + len(r.enc))
 	return n <= int64(w.s.opts.GroupBytesMax) && g.at+n <= w.s.opts.SegmentBytes &&
-		w.ids.len()+len(r.evs) <= idMapMax
+		w.idx.len()+len(r.evs) <= segEventsMax
 }
 
 // place checks r against the log and the appends before it, and if it is
@@ -210,7 +224,7 @@ func (w *writer) place(g *group, r *request) {
 		r.err = err
 		return
 	}
-	if len(g.buf) == 0 && g.at > 0 && (g.at+int64(len(r.enc)) > w.s.opts.SegmentBytes || w.ids.len()+len(r.evs) > idMapMax) {
+	if len(g.buf) == 0 && g.at > 0 && (g.at+int64(len(r.enc)) > w.s.opts.SegmentBytes || w.idx.len()+len(r.evs) > segEventsMax) {
 		if err := w.roll(g); err != nil {
 			w.err, r.err = err, err
 			w.s.fail(err)
@@ -222,17 +236,17 @@ func (w *writer) place(g *group, r *request) {
 	if cur == 0 && len(r.evs) > 0 {
 		w.s.streams.add(r.streamHash)
 	}
+	w.offs = w.offs[:0]
 	for i := range r.evs {
-		ver := cur + uint64(i) + 1
 		l := loc{pos: w.nextPos, seg: g.seg, off: g.at + int64(off)}
 		w.s.ids.add(r.idHashes[i])
-		w.ids.add(r.evs[i].ID, r.idHashes[i], l.off)
-		off += patchRecord(g.buf[off:], l.pos, ver, w.atUS)
-		g.ents = append(g.ents, entry{stream: r.stream, version: ver, loc: l})
+		w.offs = append(w.offs, l.off)
+		off += patchRecord(g.buf[off:], l.pos, cur+uint64(i)+1, w.atUS)
+		g.ents = append(g.ents, l)
 		w.nextPos++
 	}
+	w.idx.addAppend(r.stream, r.streamHash, cur+1, r.evs, r.idHashes, w.offs)
 	ver := cur + uint64(len(r.evs))
-	w.setVersion(r.stream, ver, g.seq)
 	r.accepted = true
 	r.res = events.AppendResult{Version: ver, Position: w.nextPos - 1}
 }
@@ -246,12 +260,13 @@ func (w *writer) roll(g *group) error {
 	w.s.segs.add(w.nextPos, f)
 	w.f, w.fd, w.segFirst, w.size = f, int(f.Fd()), w.nextPos, 0
 	g.f, g.fd, g.seg, g.at = w.f, w.fd, w.segFirst, 0
-	// The sealed segment's IDs go to the index once g is synced (indexer.go).
-	old := w.ids
+	// The sealed segment's keys go to Pebble once g is synced (indexer.go);
+	// until then its index stays in Store.mem for look-ups and reads.
+	old := w.idx
 	old.next = w.nextPos
-	w.sealing = append(w.sealing, old)
 	g.sealed = old
-	w.ids = newIDMap(w.nextPos, w.s.ids, old.len())
+	w.idx = newSegIndex(w.nextPos, w.s.ids, old.len())
+	w.s.addMem(w.idx)
 	return nil
 }
 
@@ -274,7 +289,7 @@ func (s *Store) runSyncer() {
 			g.err = failed
 			ackFailed(g, failed)
 		} else if len(g.ents) > 0 {
-			s.head.Store(g.ents[len(g.ents)-1].loc.pos)
+			s.head.Store(g.ents[len(g.ents)-1].pos)
 		}
 		for _, r := range g.reqs {
 			r.done <- struct{}{}
