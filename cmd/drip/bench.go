@@ -49,13 +49,14 @@ side by side against one baseline.`, stderr)
 	asJSON := fs.Bool("json", false, "one JSON object per line: writers, events_per_s, baseline_events_per_s, ratio")
 	dir := fs.String("dir", ".", "directory for temporary stores and files (must be on the disk to measure)")
 	storesFlag := fs.String("store", "embedded", "comma-separated stores: embedded, or a postgres:// URL (a throw-away schema is made and dropped)")
-	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles of the stores' runs (not the baseline's), one per writer count and store, to PREFIX-<writers>[-<store index>].pprof, for go tool pprof")
+	rounds := fs.Int("rounds", 5, "rounds per writer count, each the baseline then the stores on a share of the events, so a disk's changes of speed weigh on all alike")
+	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles of the stores' shares of each round (not the baseline's) to PREFIX-<writers>[-<store index>]-r<round>.pprof, for go tool pprof (which merges them)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	writers, err := parseCounts(*writersFlag)
-	if err != nil || *n < 1 || *n > 10_000_000 {
-		fmt.Fprintf(stderr, "drip bench append: --writers must be positive counts up to %d and --events in 1..10000000\n", benchWritersMax)
+	if err != nil || *n < 1 || *n > 10_000_000 || *rounds < 1 || *rounds > 1000 {
+		fmt.Fprintf(stderr, "drip bench append: --writers must be positive counts up to %d, --events in 1..10000000 and --rounds in 1..1000\n", benchWritersMax)
 		return errUsage
 	}
 	stores := strings.Split(*storesFlag, ",")
@@ -68,7 +69,7 @@ side by side against one baseline.`, stderr)
 		prof = &profiler{prefix: *cpuProfile}
 	}
 	for _, w := range writers {
-		rows, err := benchAppend(ctx, *dir, stores, w, *n, prof)
+		rows, err := benchAppend(ctx, *dir, stores, w, *n, *rounds, prof)
 		if err != nil {
 			return err
 		}
@@ -112,9 +113,13 @@ func parseCounts(s string) ([]int, error) {
 	return out, nil
 }
 
-// benchAppend measures one writer count: the baseline first, then each
-// store, each on fresh files or a fresh schema, removed afterwards.
-func benchAppend(ctx context.Context, dir string, stores []string, writers, n int, prof *profiler) ([]benchRow, error) {
+// benchAppend measures one writer count against fresh files or a fresh
+// schema, removed afterwards. The events are split into rounds: in each, the
+// baseline appends the round's records, then each store the round's events,
+// so a disk that changes speed from second to second (a shared machine's
+// does) weighs on all of them alike; each one's rate is its events over the
+// sum of its rounds' times.
+func benchAppend(ctx context.Context, dir string, stores []string, writers, n, rounds int, prof *profiler) ([]benchRow, error) {
 	tmp, err := os.MkdirTemp(dir, "drip-bench-")
 	if err != nil {
 		return nil, err
@@ -131,48 +136,66 @@ func benchAppend(ctx context.Context, dir string, stores []string, writers, n in
 	if err != nil {
 		return nil, err
 	}
-	baseS, err := timeWriters(writers, n, func(w, i int) error { return base.Append(ctx, records[i]) })
-	if cerr := base.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("baseline: %w", err)
-	}
-	var rows []benchRow
+	defer base.Close()
+	opened := make([]events.Store, len(stores))
 	for k, spec := range stores {
 		store, done, err := openBenchStore(ctx, spec, fmt.Sprintf("%s/store-%d", tmp, k), reg)
 		if err != nil {
 			return nil, err
 		}
-		if err := prof.start(writers, k); err != nil {
-			done()
-			return nil, err
-		}
-		storeS, err := timeWriters(writers, n, func(w, i int) error {
-			// A one-event slice of evs, not a new one: the caller's
-			// allocation is not the store's cost.
-			_, err := store.Append(ctx, evs[i].Stream, events.NoStream, evs[i:i+1]...)
-			return err
-		})
-		if perr := prof.stop(); err == nil {
-			err = perr
-		}
-		if derr := done(); err == nil {
-			err = derr
-		}
+		defer done()
+		opened[k] = store
+	}
+	// Each writer has a context of its own, as each request does in drip
+	// serve: thousands of waits on one shared Done channel would measure
+	// that channel's lock, for the baseline and the store alike.
+	ctxs := make([]context.Context, writers)
+	for w := range ctxs {
+		c, cancel := context.WithCancel(ctx)
+		defer cancel()
+		ctxs[w] = c
+	}
+	rounds = max(1, min(rounds, n))
+	var baseS float64
+	storeS := make([]float64, len(stores))
+	for r := range rounds {
+		lo, hi := r*n/rounds, (r+1)*n/rounds
+		t, err := timeWriters(writers, lo, hi, func(w, i int) error { return base.Append(ctxs[w], records[i]) })
 		if err != nil {
-			return nil, fmt.Errorf("store %s: %w", storeLabel(spec), err)
+			return nil, fmt.Errorf("baseline: %w", err)
 		}
-		row := benchRow{Store: storeLabel(spec), Writers: writers, EventsPerS: float64(n) / storeS, BaselineEventsPerS: float64(n) / baseS}
+		baseS += t
+		for k, store := range opened {
+			if err := prof.start(writers, k, r); err != nil {
+				return nil, err
+			}
+			t, err := timeWriters(writers, lo, hi, func(w, i int) error {
+				// A one-event slice of evs, not a new one: the caller's
+				// allocation is not the store's cost.
+				_, err := store.Append(ctxs[w], evs[i].Stream, events.NoStream, evs[i:i+1]...)
+				return err
+			})
+			if perr := prof.stop(); err == nil {
+				err = perr
+			}
+			if err != nil {
+				return nil, fmt.Errorf("store %s: %w", storeLabel(stores[k]), err)
+			}
+			storeS[k] += t
+		}
+	}
+	var rows []benchRow
+	for k, spec := range stores {
+		row := benchRow{Store: storeLabel(spec), Writers: writers, EventsPerS: float64(n) / storeS[k], BaselineEventsPerS: float64(n) / baseS}
 		row.Ratio = row.EventsPerS / row.BaselineEventsPerS
 		rows = append(rows, row)
 	}
 	return rows, nil
 }
 
-// timeWriters runs n calls of do spread over writers goroutines (call i goes
-// to goroutine i%writers) and returns the elapsed seconds.
-func timeWriters(writers, n int, do func(w, i int) error) (float64, error) {
+// timeWriters runs the calls lo..hi-1 of do spread over writers goroutines
+// (call i goes to goroutine i%writers) and returns the elapsed seconds.
+func timeWriters(writers, lo, hi int, do func(w, i int) error) (float64, error) {
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	start := time.Now()
@@ -180,7 +203,8 @@ func timeWriters(writers, n int, do func(w, i int) error) (float64, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < n; i += writers {
+			first := lo + (w-lo%writers+writers)%writers
+			for i := first; i < hi; i += writers {
 				if err := do(w, i); err != nil {
 					errs <- err
 					return

@@ -107,7 +107,7 @@ func fillForReplay(ctx context.Context, store events.Store, reg *events.Registry
 	}
 	const perAppend = 100
 	batches := (n + perAppend - 1) / perAppend
-	_, err = timeWriters(16, batches, func(_, b int) error {
+	_, err = timeWriters(16, 0, batches, func(_, b int) error {
 		lo, hi := b*perAppend, min(n, (b+1)*perAppend)
 		_, err := store.Append(ctx, fmt.Sprintf("bench-replay-%d", b), events.NoStream, evs[lo:hi]...)
 		return err

@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"os"
 
 	"github.com/drip-ledger/drip/events"
 )
@@ -25,8 +24,7 @@ import (
 // writer is the state the sequencer goroutine owns: nothing else touches it.
 type writer struct {
 	s        *Store
-	f        *os.File // the last segment
-	fd       int
+	zs       *zeroSeg // the last segment
 	segFirst uint64
 	size     int64 // of the last segment, counting groups not yet written
 	nextPos  uint64

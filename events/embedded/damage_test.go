@@ -38,13 +38,41 @@ func written(t *testing.T, n int) (dir, seg string, offs []int64, all []events.E
 	if err != nil {
 		t.Fatal(err)
 	}
-	for off := int64(0); off < int64(len(data)); off += 8 + int64(binary.LittleEndian.Uint32(data[off:])) {
-		offs = append(offs, off)
-	}
+	offs = recordOffsets(data)
 	if len(offs) != n {
 		t.Fatalf("walked %d records, wrote %d", len(offs), n)
 	}
 	return dir, seg, offs, all
+}
+
+// recordOffsets walks a segment's records to the end of its data: the end
+// of the file, or the zero tail the zeroer keeps ahead of the writer.
+func recordOffsets(data []byte) []int64 {
+	var offs []int64
+	for off := int64(0); off+8 <= int64(len(data)); {
+		n := int64(binary.LittleEndian.Uint32(data[off:]))
+		if n == 0 {
+			break
+		}
+		offs = append(offs, off)
+		off += 8 + n
+	}
+	return offs
+}
+
+// dataEnd is where the records of the segment at path end.
+func dataEnd(t *testing.T, path string) int64 {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offs := recordOffsets(data)
+	if len(offs) == 0 {
+		return 0
+	}
+	last := offs[len(offs)-1]
+	return last + 8 + int64(binary.LittleEndian.Uint32(data[last:]))
 }
 
 func flip(t *testing.T, path string, off int64) {
@@ -138,33 +166,44 @@ func TestLostAcknowledgedTailIsReported(t *testing.T) {
 	wantCorrupt(t, openOrRead(t, dir), seg)
 }
 
+// The zeroer keeps a zero tail ahead of the data (zero.go), so a crash
+// during the last group's write leaves that group's sectors either written or
+// zero; the cases below make those shapes on a closed 50-event store. keep
+// says how many events may survive: the events before the first sector that
+// never landed, less the rest of the append it cuts (appends are all or
+// nothing, and fill appends one to three events at a time).
 func TestTornTailIsCut(t *testing.T) {
+	const sector = 512
 	tests := []struct {
 		name string
-		// tear edits the segment of a 50-event store; the index knows 1..kept
-		// when dropIndex is false.
-		tear      func(t *testing.T, seg string, offs []int64, data []byte)
+		// tear edits the segment; it returns the index of the first record
+		// it damaged (len(offs) if none).
+		tear      func(t *testing.T, seg string, offs []int64, end int64) int
 		dropIndex bool
-		kept      int
+		logged    bool // the cut is logged (a zero tail alone is no cut)
 	}{
-		{"half a record appended", func(t *testing.T, seg string, offs []int64, data []byte) {
-			appendBytes(t, seg, data[offs[10]:offs[10]+150])
-		}, false, 50},
-		{"a header only", func(t *testing.T, seg string, offs []int64, data []byte) {
-			appendBytes(t, seg, data[offs[10]:offs[10]+5])
-		}, false, 50},
-		{"zeros after the last record", func(t *testing.T, seg string, offs []int64, data []byte) {
-			appendBytes(t, seg, make([]byte, 8192))
-		}, false, 50},
-		{"last record cut in half, index gone", func(t *testing.T, seg string, offs []int64, data []byte) {
+		{"the sectors after the last group's first never landed", func(t *testing.T, seg string, offs []int64, end int64) int {
+			b := (offs[47]/sector + 1) * sector // a sector boundary inside record 47
+			zeroFile(t, seg, b, end)
+			return 47
+		}, true, true},
+		{"the last group's first sector never landed, later ones did", func(t *testing.T, seg string, offs []int64, end int64) int {
+			zeroFile(t, seg, offs[48], (offs[48]/sector+1)*sector)
+			return 48
+		}, true, true},
+		{"the file ends inside the last record, index gone", func(t *testing.T, seg string, offs []int64, end int64) int {
 			truncate(t, seg, offs[49]+100)
-		}, true, 49},
+			return 49
+		}, true, true},
+		{"zeros after the last record are the zero tail", func(t *testing.T, seg string, offs []int64, end int64) int {
+			appendBytes(t, seg, make([]byte, 8192))
+			return len(offs)
+		}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir, seg, offs, all := written(t, 50)
-			data, _ := os.ReadFile(seg)
-			tt.tear(t, seg, offs, data)
+			first := tt.tear(t, seg, offs, dataEnd(t, seg))
 			if tt.dropIndex {
 				dropIndex(t, dir)
 			}
@@ -174,16 +213,66 @@ func TestTornTailIsCut(t *testing.T) {
 				t.Fatalf("Open: %v", err)
 			}
 			defer s.Close()
-			if diff := cmp.Diff(all[:tt.kept], mustReadAll(t, s)); diff != "" {
+			got := mustReadAll(t, s)
+			if len(got) > first || len(got) < first-2 {
+				t.Fatalf("%d events survive; want %d, less at most the 2 others of its append", len(got), first)
+			}
+			if diff := cmp.Diff(all[:len(got)], got); diff != "" {
 				t.Fatalf("after the cut (-want +got):\n%s", diff)
 			}
-			if !strings.Contains(logs.String(), "torn tail") || !strings.Contains(logs.String(), seg) {
-				t.Fatalf("the cut was not logged with the file: %q", logs.String())
+			if logged := strings.Contains(logs.String(), "torn tail") && strings.Contains(logs.String(), seg); logged != tt.logged {
+				t.Fatalf("cut logged with the file = %v, want %v: %q", logged, tt.logged, logs.String())
 			}
 			if _, err := s.Append(context.Background(), "after", events.NoStream, note(999, 10)); err != nil {
 				t.Fatalf("append after the cut: %v", err)
 			}
 		})
+	}
+}
+
+// TestNoTornTailWithoutZeroSectors checks what the zero tail must not
+// excuse: a byte flipped in the last record (written whole: no zero
+// sector), and a stray byte past where the last group could have reached,
+// are damage, reported and not cut, even in the last segment. (A length
+// field of the last record damaged to claim more than is there looks
+// exactly like a torn write, with zero tail or without: it is cut, and
+// the cut logged.)
+func TestNoTornTailWithoutZeroSectors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		at   func(offs []int64, end int64) int64
+	}{
+		{"last record body", func(offs []int64, end int64) int64 { return offs[49] + 100 }},
+		{"a stray byte past the last group's reach", func(offs []int64, end int64) int64 { return end + 4<<20 + 200<<10 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, seg, offs, _ := written(t, 50)
+			at := tc.at(offs, dataEnd(t, seg))
+			if fi, err := os.Stat(seg); err != nil || fi.Size() <= at {
+				t.Fatalf("segment of %d bytes, %v; the test wants a zero tail past %d", fi.Size(), err, at)
+			}
+			flip(t, seg, at)
+			dropIndex(t, dir) // so Open itself reads the damaged place
+			before, _ := os.ReadFile(seg)
+			wantCorrupt(t, openOrRead(t, dir), seg)
+			after, _ := os.ReadFile(seg)
+			if len(after) != len(before) {
+				t.Fatalf("the segment went from %d to %d bytes: damage must not be cut", len(before), len(after))
+			}
+		})
+	}
+}
+
+// zeroFile writes zeros over [from, to) of the file at path.
+func zeroFile(t *testing.T, path string, from, to int64) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(make([]byte, to-from), from); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -215,7 +215,7 @@ func (s *Store) scan(start loc, head uint64, fn func(body []byte, l loc) (bool, 
 		switch {
 		case err != nil:
 			return err
-		case res == readEnd:
+		case res == readEnd || res == readZeros: // a segment's zero tail ends its data (zero.go)
 			next, nf, ok := s.segs.after(l.seg)
 			if !ok || next != l.pos {
 				return s.corrupt(l, "segment ends before the head of the log")

@@ -55,7 +55,7 @@ func (s *Store) recover(logDir string) (*writer, error) {
 			return nil, err
 		}
 		s.segs.add(1, f)
-		return newWriter(f, 1, 0, 1, newSegIndex(1, s.ids, 0)), nil
+		return newWriter(newZeroSeg(f, s.opts.SegmentBytes, 0, 0), 1, 0, 1, newSegIndex(1, s.ids, 0)), nil
 	}
 	if firsts[0] != 1 {
 		return nil, &events.CorruptError{File: s.segs.path(firsts[0]), Offset: -1, Position: 1,
@@ -105,10 +105,15 @@ func (s *Store) recover(logDir string) (*writer, error) {
 	}
 	last := firsts[len(firsts)-1]
 	f, _ := s.segs.file(last)
-	return newWriter(f, last, rc.lastSize, rc.pos+1, idx), nil
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("embedded: stat %s: %w", f.Name(), err)
+	}
+	return newWriter(newZeroSeg(f, s.opts.SegmentBytes, fi.Size(), rc.lastSize), last, rc.lastSize, rc.pos+1, idx), nil
 }
 
-// dropEmptyTail removes empty segments at the end of the log. The writer
+// dropEmptyTail removes empty segments (no bytes, or only zeros: zero.go)
+// at the end of the log. The writer
 // creates the next segment while the group before it may still be on its way
 // to the previous one (the syncer writes groups in order, after the
 // sequencer has rolled); a crash in between leaves an empty last segment
@@ -124,7 +129,18 @@ func (s *Store) dropEmptyTail(firsts []uint64) ([]uint64, error) {
 			return nil, fmt.Errorf("embedded: stat segment: %w", err)
 		}
 		if fi.Size() != 0 {
-			break
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, fmt.Errorf("embedded: open segment: %w", err)
+			}
+			zero, err := zeroRange(f, 0, fi.Size())
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+			if !zero {
+				break
+			}
 		}
 		if err := os.Remove(path); err != nil {
 			return nil, fmt.Errorf("embedded: remove empty segment: %w", err)
@@ -187,8 +203,8 @@ func indexOf(firsts []uint64, v uint64) int {
 	return -1
 }
 
-func newWriter(f *os.File, first uint64, size int64, nextPos uint64, idx *segIndex) *writer {
-	return &writer{f: f, fd: int(f.Fd()), segFirst: first, size: size, nextPos: nextPos,
+func newWriter(zs *zeroSeg, first uint64, size int64, nextPos uint64, idx *segIndex) *writer {
+	return &writer{zs: zs, segFirst: first, size: size, nextPos: nextPos,
 		scratch: make([]byte, 0, 256), idx: idx}
 }
 
@@ -215,17 +231,27 @@ func (rc *recovery) segment(first uint64, off int64, last bool) error {
 		switch {
 		case err != nil:
 			return err
-		case res == readEnd:
+		case res == readEnd || res == readZeros:
+			// Zeros to the end of the file: the zero tail ahead of the
+			// writer (zero.go), so the end of the data.
 			return rc.segmentEnd(f, path, first, off, appendStart, last, size)
-		case res == readTorn || res == readZeros:
-			if !last {
-				return bad(off, "the segment ends inside a record, and it is not the last segment")
+		case res == readTorn && !last:
+			return bad(off, "the segment ends inside a record, and it is not the last segment")
+		case res == readBad && last:
+			torn, err := looksTorn(f, off, size, r.claimed(off), tornMax(rc.s.opts))
+			if err != nil {
+				return err
 			}
+			if !torn {
+				return bad(off, why)
+			}
+			fallthrough
+		case res == readTorn:
 			cut := off
 			if len(rc.pending) > 0 {
 				cut = appendStart
 			}
-			return rc.cut(f, path, first, cut, size, "the file ends inside a record or in zero bytes")
+			return rc.cut(f, path, first, cut, size, "the file ends inside a record, or the last write never reached the disk whole")
 		case res == readBad:
 			return bad(off, why)
 		}

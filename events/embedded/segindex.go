@@ -440,7 +440,7 @@ func (s *Store) segmentIndex(first uint64, hint int) (*segIndex, error) {
 		switch {
 		case err != nil:
 			return nil, err
-		case res == readEnd:
+		case res == readEnd || res == readZeros: // the zero tail (zero.go)
 			return m, nil
 		case res != readRecord:
 			if why == "" {

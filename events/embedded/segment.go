@@ -223,6 +223,19 @@ func (r *segReader) record(off int64) ([]byte, readResult, string, error) {
 	return body, readRecord, "", nil
 }
 
+// claimed returns the body length the header at off claims, if it is one a
+// record can have, else 0.
+func (r *segReader) claimed(off int64) int64 {
+	if got, err := r.fill(off, headerBytes); err != nil || got < headerBytes {
+		return 0
+	}
+	n := int64(binary.LittleEndian.Uint32(r.buf[off-r.base:]))
+	if n < fixedBytes || n > bodyBytesMax {
+		return 0
+	}
+	return n
+}
+
 func (r *segReader) tornOrZeros(off int64) readResult {
 	if zeros, err := r.zerosToEnd(off); err == nil && zeros {
 		return readZeros

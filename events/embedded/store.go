@@ -60,6 +60,7 @@ type Store struct {
 	memMu      sync.Mutex
 	sealCh     chan *segIndex
 	sealerDone chan struct{}
+	zero       *zeroer // zero-fills the active segment ahead (zero.go)
 	reqs       sync.Pool
 }
 
@@ -144,6 +145,7 @@ func (s *Store) start(w *writer) {
 	s.reqs.New = func() any { return &request{done: make(chan struct{}, 1)} }
 	w.s = s
 	w.lookupFn = w.lookup
+	s.zero = newZeroer(s.log.Warn, w.zs)
 	go func() {
 		defer close(s.writerDone)
 		w.run()
@@ -316,6 +318,7 @@ func (s *Store) Close() error {
 	<-s.syncerDone
 	<-s.indexerDone
 	<-s.sealerDone
+	s.zero.close()
 	s.notify.Close()
 	// A flush makes the next Open start from here instead of re-indexing
 	// the tail the memtable held; losing it would cost time, not data.

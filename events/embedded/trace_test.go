@@ -151,12 +151,28 @@ func TestTraceGroups(t *testing.T) {
 		}
 		rec := make([]byte, 300)
 		burn, _ := strconv.Atoi(os.Getenv("DRIP_TRACE_BURN"))
+		// DRIP_TRACE_HOG=n: n goroutines spin beside the baseline, off its
+		// path, to see what a busy processor does to its fsyncs.
+		hog, _ := strconv.Atoi(os.Getenv("DRIP_TRACE_HOG"))
+		hogStop := make(chan struct{})
+		for range hog {
+			go func() {
+				for {
+					select {
+					case <-hogStop:
+						return
+					default:
+						spinN(10000)
+					}
+				}
+			}()
+		}
 		run("baseline", func(int, int64) error {
 			if burn > 0 {
 				spin(time.Duration(burn) * time.Microsecond)
 			}
 			return bl.Append(context.Background(), rec)
-		}, func() { bl.Close() })
+		}, func() { close(hogStop); bl.Close() })
 	}
 }
 

@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -77,8 +76,7 @@ type group struct {
 	reqs []*request
 	buf  []byte
 	ents []loc    // where each event of the group is
-	f    *os.File // the segment the group goes to
-	fd   int
+	zs   *zeroSeg // the segment the group goes to
 	at   int64 // offset of buf in f
 	seg  uint64
 	end  int64 // the segment's size after the group
@@ -177,7 +175,7 @@ func (w *writer) open() *group {
 	g.seq = w.nextSeq
 	w.atUS = events.RecordedTime(w.s.opts.Now()).UnixMicro()
 	w.live = append(w.live, g)
-	g.f, g.fd, g.seg, g.at, g.err = w.f, w.fd, w.segFirst, w.size, nil
+	g.zs, g.seg, g.at, g.err = w.zs, w.segFirst, w.size, nil
 	return g
 }
 
@@ -258,8 +256,9 @@ func (w *writer) roll(g *group) error {
 		return err
 	}
 	w.s.segs.add(w.nextPos, f)
-	w.f, w.fd, w.segFirst, w.size = f, int(f.Fd()), w.nextPos, 0
-	g.f, g.fd, g.seg, g.at = w.f, w.fd, w.segFirst, 0
+	w.zs, w.segFirst, w.size = newZeroSeg(f, w.s.opts.SegmentBytes, 0, 0), w.nextPos, 0
+	g.zs, g.seg, g.at = w.zs, w.segFirst, 0
+	w.s.zero.setActive(w.zs)
 	// The sealed segment's keys go to Pebble once g is synced (indexer.go);
 	// until then its index stays in Store.mem for look-ups and reads.
 	old := w.idx
@@ -283,6 +282,8 @@ func (s *Store) runSyncer() {
 			failed = syncGroup(g)
 			if failed != nil {
 				s.fail(failed)
+			} else if g.zs.wants() {
+				s.zero.poke()
 			}
 		}
 		if failed != nil {
@@ -307,14 +308,14 @@ func syncGroup(g *group) error {
 	if syncTrace != nil {
 		t0 = time.Now()
 	}
-	if _, err := g.f.WriteAt(g.buf, g.at); err != nil {
-		return fmt.Errorf("embedded: write %s: %w", g.f.Name(), err)
+	if err := g.zs.write(g.buf, g.at); err != nil {
+		return err
 	}
 	if syncTrace != nil {
 		t1 = time.Now()
 	}
-	if err := unix.Fdatasync(g.fd); err != nil {
-		return fmt.Errorf("embedded: fdatasync %s: %w", g.f.Name(), err)
+	if err := unix.Fdatasync(g.zs.fd); err != nil {
+		return fmt.Errorf("embedded: fdatasync %s: %w", g.zs.f.Name(), err)
 	}
 	if syncTrace != nil {
 		syncTrace(t0, t1, time.Now(), len(g.buf), len(g.ents))
