@@ -1,7 +1,6 @@
 package embedded
 
 import (
-
 	"github.com/drip-ledger/drip/events"
 )
 

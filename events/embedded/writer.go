@@ -77,7 +77,7 @@ type group struct {
 	buf  []byte
 	ents []loc    // where each event of the group is
 	zs   *zeroSeg // the segment the group goes to
-	at   int64 // offset of buf in f
+	at   int64    // offset of buf in f
 	seg  uint64
 	end  int64 // the segment's size after the group
 	err  error // the write or sync failed
