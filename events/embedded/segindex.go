@@ -47,8 +47,9 @@ import (
 //     (TestOpenFullSegment, DRIP_OPEN_FULL=1).
 //
 // Memory, bounded by the segment size: about 40 bytes per event plus 60 per
-// stream new in the segment (TestSegIndexMemory), so a full 64 MiB segment
-// of ~360-byte events, each to a new stream, holds about 18 MiB.
+// stream new in the segment (TestSegIndexMemory), and a stream table sized
+// from the previous segment's events (16 bytes each), so a full 64 MiB
+// segment of ~360-byte events, each to a new stream, holds about 20 MiB.
 //
 // To find an ID, its filter hash (filter.go) picks a bucket: a list of the
 // events whose hashes share its top bits, each entry the hash's low 32 bits
@@ -107,7 +108,7 @@ const (
 func newSegIndex(seg uint64, ids *filter, hint int) *segIndex {
 	m := &segIndex{seg: seg, ids: ids, long: map[uint32][]uint32{}}
 	m.rebucket(max(idBucketsMin, pow2(hint/(idBucketLenMax/4))))
-	m.table = make([]uint64, runTableMin)
+	m.table = make([]uint64, max(runTableMin, pow2(2*hint)))
 	return m
 }
 
@@ -348,16 +349,20 @@ func (s *Store) seal(b *pebble.Batch, m *segIndex) error {
 	all = nil
 	// Streams by name (the order of their keys: no name holds 0x00), each
 	// one's versions in order.
-	order := make([]int, m.runs.len())
-	for r := range order {
-		order[r] = r
+	type named struct {
+		name string
+		r    int
 	}
-	slices.SortFunc(order, func(a, b int) int {
-		return cmp.Compare(m.runs.ptr(a).name, m.runs.ptr(b).name) // bytewise, as the keys sort
+	order := make([]named, m.runs.len())
+	for r := range order {
+		order[r] = named{m.runs.ptr(r).name, r}
+	}
+	slices.SortFunc(order, func(a, b named) int {
+		return cmp.Compare(a.name, b.name) // bytewise, as the keys sort
 	})
 	var idx []uint32
-	for _, r := range order {
-		run := m.runs.ptr(r)
+	for _, o := range order {
+		r, run := o.r, m.runs.ptr(o.r)
 		idx = m.events(r, idx[:0])
 		for k, i := range idx {
 			key = streamKey(key[:0], run.name, run.first+uint64(k))

@@ -52,7 +52,7 @@ import (
 
 // groupsMax bounds the groups in flight: one open in the sequencer, the rest
 // waiting for or in the syncer and the indexer.
-const groupsMax = 4
+const groupsMax = 8
 
 // request is one Append on its way through the pipeline.
 type request struct {
