@@ -45,7 +45,7 @@ baseline) for each writer count; with --store, for each store named (and
 then a "store" field), so the embedded store and PostgreSQL are measured
 side by side against one baseline.`, stderr)
 	writersFlag := fs.String("writers", "1,16,64,256", "comma-separated writer counts")
-	n := fs.Int("events", 20000, "events to append per writer count (each run)")
+	n := fs.Int("events", 0, "events to append per writer count; 0: 20000, or 400 per writer if more, so each writer's start and end weigh little")
 	asJSON := fs.Bool("json", false, "one JSON object per line: writers, events_per_s, baseline_events_per_s, ratio")
 	dir := fs.String("dir", ".", "directory for temporary stores and files (must be on the disk to measure)")
 	storesFlag := fs.String("store", "embedded", "comma-separated stores: embedded, or a postgres:// URL (a throw-away schema is made and dropped)")
@@ -55,7 +55,7 @@ side by side against one baseline.`, stderr)
 		return err
 	}
 	writers, err := parseCounts(*writersFlag)
-	if err != nil || *n < 1 || *n > 10_000_000 || *rounds < 1 || *rounds > 1000 {
+	if err != nil || *n < 0 || *n > 10_000_000 || *rounds < 1 || *rounds > 1000 {
 		fmt.Fprintf(stderr, "drip bench append: --writers must be positive counts up to %d, --events in 1..10000000 and --rounds in 1..1000\n", benchWritersMax)
 		return errUsage
 	}
@@ -69,7 +69,11 @@ side by side against one baseline.`, stderr)
 		prof = &profiler{prefix: *cpuProfile}
 	}
 	for _, w := range writers {
-		rows, err := benchAppend(ctx, *dir, stores, w, *n, *rounds, prof)
+		count := *n
+		if count == 0 {
+			count = max(20000, 400*w)
+		}
+		rows, err := benchAppend(ctx, *dir, stores, w, count, *rounds, prof)
 		if err != nil {
 			return err
 		}

@@ -33,7 +33,8 @@ type writer struct {
 	free     []*group
 	groups   int // allocated so far, up to groupsMax
 	carry    *request
-	err      error // sticky: nothing more is written after a failure
+	h        *handoff // the open group, shared with the syncer
+	err      error    // sticky: nothing more is written after a failure
 	lookupFn events.Lookup
 	scratch  []byte
 	// idx is the active segment's index (also the last of Store.mem); offs

@@ -46,7 +46,6 @@ type Store struct {
 	failed atomic.Pointer[error] // why the store stopped writing, if it did
 
 	queue       chan *request
-	syncCh      chan *group
 	indexCh     chan *group
 	retired     chan *group
 	writerDone  chan struct{}
@@ -135,7 +134,6 @@ func (s *Store) start(w *writer) {
 	ch := make(chan struct{})
 	s.indexedCh.Store(&ch)
 	s.queue = make(chan *request, s.opts.QueueLen)
-	s.syncCh = make(chan *group) // unbuffered: a group grows until the syncer takes it
 	s.indexCh = make(chan *group, groupsMax)
 	s.retired = make(chan *group, groupsMax)
 	s.sealCh = make(chan *segIndex, 2)
@@ -145,6 +143,7 @@ func (s *Store) start(w *writer) {
 	s.reqs.New = func() any { return &request{done: make(chan struct{}, 1)} }
 	w.s = s
 	w.lookupFn = w.lookup
+	w.h = newHandoff()
 	s.zero = newZeroer(s.log.Warn, w.zs)
 	go func() {
 		defer close(s.writerDone)
@@ -152,7 +151,7 @@ func (s *Store) start(w *writer) {
 	}()
 	go func() {
 		defer close(s.syncerDone)
-		s.runSyncer()
+		s.runSyncer(w.h)
 	}()
 	go func() {
 		defer close(s.indexerDone)

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -86,65 +87,91 @@ type group struct {
 	sealed *segIndex
 }
 
+// run is the sequencer's loop. The open group is shared with the syncer
+// through the hand-off (handoff): the syncer takes it whenever it is free,
+// without waiting for the sequencer to be scheduled — with hundreds of
+// writers runnable on two processors, waiting for the sequencer to offer
+// the group cost the syncer about 120 µs of a 700 µs cycle.
 func (w *writer) run() {
-	defer close(w.s.syncCh)
-	var g *group
+	defer w.h.close()
 	for {
-		if g == nil {
-			r := w.carry
-			w.carry = nil
-			if r == nil {
-				var ok bool
-				if r, ok = <-w.s.queue; !ok {
-					return
-				}
-			}
-			g = w.open()
-			w.place(g, r)
-			continue
-		}
-		if w.carry != nil || len(g.reqs) >= w.s.opts.GroupAppendsMax || len(g.buf) >= w.s.opts.GroupBytesMax {
-			w.s.syncCh <- w.close(g)
-			w.sent(g)
-			g = nil
-			continue
-		}
-		// Hand the group to an idle syncer at once, else take the next
-		// queued append; both tries are single-channel operations without
-		// blocking, several times cheaper than the select over both, which
-		// only runs when neither can proceed.
-		var r *request
-		ok, got := true, false
-		select {
-		case w.s.syncCh <- w.close(g):
-			w.sent(g)
-			g = nil
-			continue
-		default:
-		}
-		select {
-		case r, ok = <-w.s.queue:
-			got = true
-		default:
-			select {
-			case r, ok = <-w.s.queue:
-				got = true
-			case w.s.syncCh <- w.close(g):
-				w.sent(g)
-				g = nil
+		r := w.carry
+		w.carry = nil
+		if r == nil {
+			var ok bool
+			if r, ok = <-w.s.queue; !ok {
+				return
 			}
 		}
-		switch {
-		case !got:
-		case !ok:
-			w.s.syncCh <- w.close(g)
-			w.sent(g)
-			return
-		case w.fits(g, r):
-			w.place(g, r)
-		default:
+		w.h.mu.Lock()
+		g := w.h.open
+		if g != nil && (len(g.reqs) >= w.s.opts.GroupAppendsMax || len(g.buf) >= w.s.opts.GroupBytesMax || !w.fits(g, r)) {
+			// The group is full for r (a group is one write to one
+			// segment): r waits for the syncer to take it.
+			w.h.mu.Unlock()
 			w.carry = r
+			<-w.h.taken
+			continue
 		}
+		if g == nil {
+			w.h.mu.Unlock()
+			g = w.open() // may wait for the indexer to retire a group
+			w.h.mu.Lock()
+			w.h.open = g
+		}
+		w.place(g, r)
+		w.size = g.at + int64(len(g.buf))
+		w.h.mu.Unlock()
+		w.h.signal(w.h.ready)
+	}
+}
+
+// handoff passes the open group from the sequencer to the syncer.
+type handoff struct {
+	mu      sync.Mutex
+	open    *group // the group the sequencer fills; nil once taken
+	closing bool   // the queue is closed: no group follows the open one
+	ready   chan struct{}
+	taken   chan struct{}
+}
+
+func newHandoff() *handoff {
+	return &handoff{ready: make(chan struct{}, 1), taken: make(chan struct{}, 1)}
+}
+
+// signal wakes whoever waits on ch; a pending signal is enough, so it never
+// blocks. Waiters re-check the state, so a stale signal is harmless.
+func (h *handoff) signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+func (h *handoff) close() {
+	h.mu.Lock()
+	h.closing = true
+	h.mu.Unlock()
+	h.signal(h.ready)
+}
+
+// take returns the open group, waiting for one; nil means the sequencer has
+// stopped and every group is taken.
+func (h *handoff) take() *group {
+	for {
+		h.mu.Lock()
+		g, closing := h.open, h.closing
+		h.open = nil
+		h.mu.Unlock()
+		if g != nil {
+			h.signal(h.taken)
+			g.end = g.at + int64(len(g.buf))
+			return g
+		}
+		if closing {
+			return nil
+		}
+		<-h.ready
 	}
 }
 
@@ -178,16 +205,6 @@ func (w *writer) open() *group {
 	g.zs, g.seg, g.at, g.err = w.zs, w.segFirst, w.size, nil
 	return g
 }
-
-// close records where g ends; it is evaluated each time the sequencer offers
-// g to the syncer, so it must be cheap and idempotent.
-func (w *writer) close(g *group) *group {
-	g.end = g.at + int64(len(g.buf))
-	return g
-}
-
-// sent notes that g has gone to the syncer: the next group follows it.
-func (w *writer) sent(g *group) { w.size = g.end }
 
 // fits reports whether r can join g: a group is one write to one segment.
 func (w *writer) fits(g *group, r *request) bool {
@@ -271,10 +288,10 @@ func (w *writer) roll(g *group) error {
 
 // runSyncer is stage 3: one write and one fdatasync per group, then the
 // group's appends are acknowledged and the group goes to the indexer.
-func (s *Store) runSyncer() {
+func (s *Store) runSyncer(h *handoff) {
 	defer close(s.indexCh)
 	var failed error
-	for g := range s.syncCh {
+	for g := h.take(); g != nil; g = h.take() {
 		if f := s.failed.Load(); failed == nil && f != nil {
 			failed = *f // the writer or the indexer stopped the store
 		}
