@@ -23,9 +23,10 @@ import (
 //     versions into the records and adds them to the open group. The group
 //     grows for as long as the syncer is busy (up to GroupAppendsMax and
 //     GroupBytesMax);
-//  3. the syncer goroutine writes each group with ONE write and ONE
-//     fdatasync, advances the head and acknowledges every append of the
-//     group;
+//  3. the syncer goroutine takes the open group as soon as it is free
+//     (handoff), writes it with ONE write, into the zeros kept ahead of the
+//     data (zero.go), and ONE fdatasync, advances the head and acknowledges
+//     every append of the group;
 //  4. the indexer goroutine applies the group's sparse positions and the
 //     index marker in one Pebble batch (no sync: the log is the truth), then
 //     wakes the reads waiting for it and the subscribers. The sequencer has
