@@ -142,10 +142,18 @@ func records(t testing.TB, seg string) (data []byte, offs []int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for off := int64(0); off < int64(len(data)); off += 8 + int64(binary.LittleEndian.Uint32(data[off:])) {
+	// The records end at the end of the file or at the zero tail the store
+	// keeps ahead of its writer (a zero length: no record is empty).
+	for off := int64(0); off+8 <= int64(len(data)) && binary.LittleEndian.Uint32(data[off:]) != 0; off += 8 + int64(binary.LittleEndian.Uint32(data[off:])) {
 		offs = append(offs, off)
 	}
 	return data, offs
+}
+
+// dataEnd is where the records of data, at offs, end.
+func dataEnd(data []byte, offs []int64) int {
+	last := offs[len(offs)-1]
+	return int(last) + 8 + int(binary.LittleEndian.Uint32(data[last:]))
 }
 
 func verifyStore(t testing.TB, storeDir, notaryDir, vkey string) (notary.Report, error) {
