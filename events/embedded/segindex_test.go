@@ -564,3 +564,58 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestRollsUseZeroFilledSpares checks the spare segment (zero.go): once the
+// active segment is half full the zeroer makes the next one, zero-filled and
+// synced; the roll renames it into place (full size, zeros after the data),
+// Close removes a spare nobody took, and everything reads back after a
+// reopen.
+func TestRollsUseZeroFilledSpares(t *testing.T) {
+	dir := t.TempDir()
+	s := idsOpen(t, dir, SegmentBytesMin)
+	ctx := context.Background()
+	next := 0
+	appendUntil := func(cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); !cond(); next++ {
+			if time.Now().After(deadline) {
+				t.Fatal("condition not reached in 20 s")
+			}
+			if _, err := s.Append(ctx, fmt.Sprint("spare-", next), events.NoStream, idsEvent(t, next)); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Millisecond) // let the zeroer run between appends
+		}
+	}
+	for rolls := 0; rolls < 3; rolls++ {
+		before := len(segFirsts(t, dir))
+		appendUntil(func() bool { return s.zero.spare.Load() != nil })
+		if fi, err := os.Stat(s.zero.spare.Load().Name()); err != nil || fi.Size() != SegmentBytesMin {
+			t.Fatalf("spare: %v, %v; want a file of %d bytes", fi, err, SegmentBytesMin)
+		}
+		appendUntil(func() bool { return len(segFirsts(t, dir)) > before })
+		firsts := segFirsts(t, dir)
+		last := filepath.Join(dir, "log", segName(firsts[len(firsts)-1]))
+		if fi, err := os.Stat(last); err != nil || fi.Size() != SegmentBytesMin {
+			t.Fatalf("roll %d: new segment %v, %v; want the spare's %d bytes", rolls, fi, err, SegmentBytesMin)
+		}
+	}
+	appendUntil(func() bool { return s.zero.spare.Load() != nil })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "log", spareGlob)); len(left) != 0 {
+		t.Fatalf("Close left spares: %v", left)
+	}
+	s = idsOpen(t, dir, SegmentBytesMin)
+	defer s.Close()
+	all, err := s.ReadAll(ctx, 1, events.ReadEventsMax)
+	if err != nil || len(all) != next {
+		t.Fatalf("after reopen: %d events, %v; want %d", len(all), err, next)
+	}
+	for i, ev := range all {
+		if ev.Stream != fmt.Sprint("spare-", i) || ev.Position != uint64(i+1) {
+			t.Fatalf("event %d is %s@%d", i, ev.Stream, ev.Position)
+		}
+	}
+}

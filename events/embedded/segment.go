@@ -50,11 +50,18 @@ func listSegments(dir string) ([]uint64, error) {
 // createSegment creates an empty segment and makes its existence durable:
 // the file and its directory are synced before any record goes in, so a
 // synced record never sits in a file that a crash can make vanish.
-func createSegment(dir string, first uint64) (*os.File, error) {
+//
+// zeros bytes of zeros are written first (zero.go): the first segment of a
+// new store is zero-filled whole before Open returns.
+func createSegment(dir string, first uint64, zeros int64) (*os.File, error) {
 	path := filepath.Join(dir, segName(first))
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: create segment: %w", err)
+	}
+	if err := writeZeros(f, 0, zeros); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("embedded: zero-fill new segment %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()

@@ -144,7 +144,7 @@ func (s *Store) start(w *writer) {
 	w.s = s
 	w.lookupFn = w.lookup
 	w.h = newHandoff()
-	s.zero = newZeroer(s.log.Warn, w.zs)
+	s.zero = newZeroer(s.log.Warn, s.segs.dir, s.opts.SegmentBytes, w.zs)
 	go func() {
 		defer close(s.writerDone)
 		w.run()

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -269,12 +270,12 @@ func (w *writer) place(g *group, r *request) {
 
 // roll starts a new segment, named by the next position, for g.
 func (w *writer) roll(g *group) error {
-	f, err := createSegment(w.s.segs.dir, w.nextPos)
+	f, zeroed, err := w.s.nextSegment(w.nextPos)
 	if err != nil {
 		return err
 	}
 	w.s.segs.add(w.nextPos, f)
-	w.zs, w.segFirst, w.size = newZeroSeg(f, w.s.opts.SegmentBytes, 0, 0), w.nextPos, 0
+	w.zs, w.segFirst, w.size = newZeroSeg(f, w.s.opts.SegmentBytes, zeroed, 0), w.nextPos, 0
 	g.zs, g.seg, g.at = w.zs, w.segFirst, 0
 	w.s.zero.setActive(w.zs)
 	// The sealed segment's keys go to Pebble once g is synced (indexer.go);
@@ -285,6 +286,32 @@ func (w *writer) roll(g *group) error {
 	w.idx = newSegIndex(w.nextPos, w.s.ids, old.len())
 	w.s.addMem(w.idx)
 	return nil
+}
+
+// nextSegment makes the segment that starts at first: the zeroer's spare,
+// renamed, if one is ready, else an empty file. It returns how many of its
+// bytes are synced zeros.
+func (s *Store) nextSegment(first uint64) (*os.File, int64, error) {
+	spare := s.zero.takeSpare()
+	if spare == nil {
+		f, err := createSegment(s.segs.dir, first, 0)
+		return f, 0, err
+	}
+	path := s.segs.path(first)
+	if err := os.Rename(spare.Name(), path); err != nil {
+		spare.Close()
+		return nil, 0, fmt.Errorf("embedded: rename spare segment to %s: %w", path, err)
+	}
+	if err := syncDir(s.segs.dir); err != nil {
+		spare.Close()
+		return nil, 0, err
+	}
+	fi, err := spare.Stat()
+	if err != nil {
+		spare.Close()
+		return nil, 0, fmt.Errorf("embedded: stat %s: %w", path, err)
+	}
+	return spare, fi.Size(), nil
 }
 
 // runSyncer is stage 3: one write and one fdatasync per group, then the
@@ -300,7 +327,7 @@ func (s *Store) runSyncer(h *handoff) {
 			failed = syncGroup(g)
 			if failed != nil {
 				s.fail(failed)
-			} else if g.zs.wants() {
+			} else if s.zero.wants(g.zs) {
 				s.zero.poke()
 			}
 		}
