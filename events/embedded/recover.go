@@ -176,8 +176,6 @@ func (s *Store) recoverIndexes(firsts []uint64) (*segIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := s.db.NewBatch()
-	defer b.Close()
 	hint := 0
 	for i, first := range firsts[:len(firsts)-1] {
 		if first < from {
@@ -188,7 +186,7 @@ func (s *Store) recoverIndexes(firsts []uint64) (*segIndex, error) {
 			return nil, err
 		}
 		m.next, hint = firsts[i+1], m.len()
-		if err := s.seal(b, m); err != nil {
+		if err := s.seal(m); err != nil {
 			return nil, err
 		}
 	}

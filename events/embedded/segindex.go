@@ -2,14 +2,21 @@ package embedded
 
 import (
 	"cmp"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
+	"github.com/cockroachdb/pebble/v2/sstable"
+	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/drip-ledger/drip/events"
 )
@@ -317,10 +324,28 @@ func readSealedMarker(db *pebble.DB) (uint64, error) {
 	return binary.BigEndian.Uint64(v), nil
 }
 
-// seal writes the keys of the sealed segment m to Pebble in one batch, sorted
-// by key, with the sealed marker moved past it.
-func (s *Store) seal(b *pebble.Batch, m *segIndex) error {
-	b.Reset()
+// seal writes the keys of the sealed segment m to Pebble, with the sealed
+// marker moved past it, as one sstable it writes in key order and ingests
+// whole: measured, a batch of the same keys cost about 3 µs per event in the
+// memtable, its flush and compactions, most of what sustained appends paid
+// for sealing; the ingested table skips memtable and flush.
+func (s *Store) seal(m *segIndex) (err error) {
+	path := filepath.Join(s.indexDir, fmt.Sprintf("seal-%020d.sst", m.seg))
+	f, err := vfs.Default.Create(path, vfs.WriteCategoryUnspecified)
+	if err != nil {
+		return fmt.Errorf("embedded: create %s: %w", path, err)
+	}
+	defer os.Remove(path) // ingested (linked or copied) or failed: not needed either way
+	w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), sstable.WriterOptions{
+		TableFormat:  s.db.TableFormat(),
+		FilterPolicy: bloom.FilterPolicy(10),
+	})
+	closed := false
+	defer func() {
+		if !closed {
+			w.Close()
+		}
+	}()
 	// IDs, sorted by their two halves as numbers: the order of the keys.
 	type kv struct {
 		hi, lo uint64
@@ -342,22 +367,35 @@ func (s *Store) seal(b *pebble.Batch, m *segIndex) error {
 	at := func(i int) loc { return loc{pos: m.seg + uint64(i), seg: m.seg, off: m.offs.at(i)} }
 	for _, e := range all {
 		key = idKey(key[:0], m.evIDs.at(e.i))
-		if err := b.Set(key, at(e.i).append(val[:0]), nil); err != nil {
+		if err := w.Set(key, at(e.i).append(val[:0])); err != nil {
 			return err
 		}
 	}
 	all = nil
+	// The sealed marker sorts between the IDs and the streams.
+	if err := w.Set(sealedMarkerKey, binary.BigEndian.AppendUint64(val[:0], m.next)); err != nil {
+		return err
+	}
 	// Streams by name (the order of their keys: no name holds 0x00), each
 	// one's versions in order.
+	// The first 8 bytes of each name, as a number, settle most comparisons
+	// without touching the strings (measured: half the sort's time).
 	type named struct {
-		name string
-		r    int
+		prefix uint64
+		name   string
+		r      int
 	}
 	order := make([]named, m.runs.len())
 	for r := range order {
-		order[r] = named{m.runs.ptr(r).name, r}
+		name := m.runs.ptr(r).name
+		var p [8]byte
+		copy(p[:], name)
+		order[r] = named{binary.BigEndian.Uint64(p[:]), name, r}
 	}
 	slices.SortFunc(order, func(a, b named) int {
+		if c := cmp.Compare(a.prefix, b.prefix); c != 0 {
+			return c
+		}
 		return cmp.Compare(a.name, b.name) // bytewise, as the keys sort
 	})
 	var idx []uint32
@@ -366,15 +404,16 @@ func (s *Store) seal(b *pebble.Batch, m *segIndex) error {
 		idx = m.events(r, idx[:0])
 		for k, i := range idx {
 			key = streamKey(key[:0], run.name, run.first+uint64(k))
-			if err := b.Set(key, at(int(i)).append(val[:0]), nil); err != nil {
+			if err := w.Set(key, at(int(i)).append(val[:0])); err != nil {
 				return err
 			}
 		}
 	}
-	if err := b.Set(sealedMarkerKey, binary.BigEndian.AppendUint64(val[:0], m.next), nil); err != nil {
-		return err
+	closed = true
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("embedded: write %s: %w", path, err)
 	}
-	if err := s.db.Apply(b, pebble.NoSync); err != nil {
+	if err := s.db.Ingest(context.Background(), []string{path}); err != nil {
 		return fmt.Errorf("embedded: index segment %d: %w", m.seg, err)
 	}
 	return nil
@@ -383,14 +422,12 @@ func (s *Store) seal(b *pebble.Batch, m *segIndex) error {
 // runSealer writes the keys of each sealed segment the indexer hands it to
 // Pebble, then drops its index from Store.mem.
 func (s *Store) runSealer() {
-	b := s.db.NewBatch()
-	defer b.Close()
 	stopped := false
 	for m := range s.sealCh {
 		if stopped {
 			continue
 		}
-		if err := s.seal(b, m); err != nil {
+		if err := s.seal(m); err != nil {
 			s.fail(err)
 			stopped = true // the indexes stay in memory; the next Open writes them
 			continue

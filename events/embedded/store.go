@@ -18,14 +18,17 @@ import (
 // Store is the embedded, durable events.Store: an append-only segment log
 // under dir/log (the truth) and a Pebble index under dir/index (derived).
 type Store struct {
-	reg    *events.Registry
-	opts   Options
-	log    *slog.Logger
-	lock   *os.File
-	db     *pebble.DB
-	segs   *segments
-	notify *events.Notifier
-	head   atomic.Uint64 // the last synced, hence acknowledged, position
+	reg  *events.Registry
+	opts Options
+	log  *slog.Logger
+	lock *os.File
+	db   *pebble.DB
+	// indexDir holds Pebble's files, and the sstables seal writes before
+	// Pebble ingests them (segindex.go).
+	indexDir string
+	segs     *segments
+	notify   *events.Notifier
+	head     atomic.Uint64 // the last synced, hence acknowledged, position
 	// indexedPos is the last position in the index; reads wait for it to
 	// reach the head they start from (caughtUp).
 	indexedPos atomic.Uint64
@@ -91,6 +94,7 @@ func Open(dir string, reg *events.Registry, opts Options) (*Store, error) {
 	}
 	s := &Store{reg: reg, opts: opts, log: opts.Logger, lock: lock, ids: newFilter(), streams: newFilter()}
 	indexDir := filepath.Join(dir, "index")
+	s.indexDir = indexDir
 	if s.db, err = openIndex(indexDir, opts.IndexCacheBytes, s.log); err != nil {
 		lock.Close()
 		return nil, err
