@@ -121,23 +121,12 @@ func startServeWith(t *testing.T, sc serveConfig) string {
 
 func complain(t *testing.T, base, tok, id string) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{
-		"complaintId": id, "channel": "phone_12317", "category": "money_not_received",
-		"subject":  map[string]any{"kind": "household", "ref": "520526104201-0007"},
-		"division": "520526104201", "complainant": map[string]any{"kind": "anonymous"},
-		"text": "Our housing subsidy never came.",
-	})
-	req, _ := http.NewRequest(http.MethodPost, base+"/complaints", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
+	status, body, err := fileComplaint(http.DefaultClient, base, tok, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 201 {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("complaint %s = %d %s", id, resp.StatusCode, b)
+	if status != 201 {
+		t.Fatalf("complaint %s = %d %s", id, status, body)
 	}
 }
 
