@@ -181,7 +181,7 @@ func (s *Store) recoverIndexes(firsts []uint64) (*segIndex, error) {
 		if first < from {
 			continue
 		}
-		m, err := s.segmentIndex(first, hint)
+		m, err := s.segmentIndex(first, hint, false)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +190,7 @@ func (s *Store) recoverIndexes(firsts []uint64) (*segIndex, error) {
 			return nil, err
 		}
 	}
-	m, err := s.segmentIndex(firsts[len(firsts)-1], hint)
+	m, err := s.segmentIndex(firsts[len(firsts)-1], hint, true)
 	if err != nil {
 		return nil, err
 	}

@@ -464,8 +464,11 @@ func (s *Store) dropMem(m *segIndex) {
 }
 
 // segmentIndex reads the index of the segment named first from its records,
-// checking each record's CRC and that positions follow each other.
-func (s *Store) segmentIndex(first uint64, hint int) (*segIndex, error) {
+// checking each record's CRC and that positions follow each other. With
+// endChecked (the last segment, whose end recovery has just read: up to
+// 64 MiB of zero tail), a zero header ends the records without another look
+// at the tail.
+func (s *Store) segmentIndex(first uint64, hint int, endChecked bool) (*segIndex, error) {
 	f, ok := s.segs.file(first)
 	if !ok {
 		return nil, fmt.Errorf("embedded: segment %d is not open", first)
@@ -473,6 +476,7 @@ func (s *Store) segmentIndex(first uint64, hint int) (*segIndex, error) {
 	path := s.segs.path(first)
 	m := newSegIndex(first, s.ids, hint)
 	r := newSegReader(f, path, 0, make([]byte, 1<<20))
+	r.zeroIsEnd = endChecked
 	pos, off := first, int64(0)
 	var ev [1]events.Event
 	var idh [1]uint64

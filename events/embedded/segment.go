@@ -149,6 +149,8 @@ type segReader struct {
 	base int64 // file offset of buf[0]
 	n    int   // valid bytes in buf
 	eof  bool  // the file ended inside or at the end of buf[:n]
+	// zeroIsEnd: a zero header ends the data, unchecked (zerosToEnd).
+	zeroIsEnd bool
 }
 
 func newSegReader(f *os.File, path string, off int64, buf []byte) *segReader {
@@ -251,19 +253,16 @@ func (r *segReader) tornOrZeros(off int64) readResult {
 }
 
 // zerosToEnd reports whether every byte from off to the end of the file is
-// zero: what a crash leaves when the file grew but its data never landed.
+// zero: what a crash leaves when the file grew but its data never landed,
+// and the zero tail kept ahead of the writer (zero.go). A reader with
+// zeroIsEnd set takes that as read: recovery has checked that tail.
 func (r *segReader) zerosToEnd(off int64) (bool, error) {
-	for {
-		got, err := r.fill(off, 1)
-		if err != nil || got == 0 {
-			return err == nil, err
-		}
-		avail := r.buf[off-r.base : r.n]
-		for _, b := range avail {
-			if b != 0 {
-				return false, nil
-			}
-		}
-		off += int64(len(avail))
+	if r.zeroIsEnd {
+		return true, nil
 	}
+	fi, err := r.f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("embedded: stat %s: %w", r.path, err)
+	}
+	return zeroRange(r.f, off, fi.Size())
 }
