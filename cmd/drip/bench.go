@@ -40,7 +40,8 @@ func benchAppendCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 Appends --events small events (about 300 bytes, one per append) with each
 writer count to a fresh store through events.Store, and the same records in
 the same run to a plain file with group fsync: the physical baseline of this
-disk. Prints writers, events_per_s, baseline_events_per_s and ratio (store /
+disk. Baseline and stores take turns, --rounds times, each on a share of
+the events. Prints writers, events_per_s, baseline_events_per_s and ratio (store /
 baseline) for each writer count; with --store, for each store named (and
 then a "store" field), so the embedded store and PostgreSQL are measured
 side by side against one baseline.`, stderr)

@@ -183,32 +183,34 @@ func (z *zeroer) run() {
 
 // makeSpare zero-fills a new spare a step at a time, leaving off (and
 // removing it) if the store closes meanwhile, and publishes it synced.
-func (z *zeroer) makeSpare() error {
+func (z *zeroer) makeSpare() (err error) {
 	z.spares++
 	path := filepath.Join(z.dir, fmt.Sprintf("spare-%d.zero", z.spares))
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
 	if err != nil {
 		return err
 	}
+	done := false
+	defer func() {
+		if !done { // stopped or failed: no half-made spare stays behind
+			f.Close()
+			os.Remove(path)
+		}
+	}()
 	for off := int64(0); off < z.limit; off += zeroStep {
 		select {
 		case <-z.stop:
-			f.Close()
-			os.Remove(path)
 			return nil
 		default:
 		}
-		if _, err := f.WriteAt(zeroBlock[:min(int64(zeroStep), z.limit-off)], off); err != nil {
-			f.Close()
-			os.Remove(path)
+		if err := writeZeros(f, off, min(off+zeroStep, z.limit)); err != nil {
 			return err
 		}
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
 		return err
 	}
+	done = true
 	z.spare.Store(f)
 	return nil
 }
