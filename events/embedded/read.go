@@ -39,12 +39,6 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	mem := s.memIndexes()
 	memFirst := mem[0].seg
 	h := s.streams.hashString(stream)
-	var parts []memPart
-	for _, m := range mem {
-		if first, ls := m.streamLocs(stream, h, head); len(ls) > 0 {
-			parts = append(parts, memPart{first, ls})
-		}
-	}
 	lower := streamPrefix(nil, stream)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: streamEnd(nil, stream)})
 	if err != nil {
@@ -52,6 +46,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	}
 	defer it.Close()
 	var want []verLoc
+	inMem := false
 	pebbleLoc := func() (verLoc, error) {
 		l, good := parseLoc(it.Value())
 		if !good {
@@ -71,21 +66,16 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 			}
 			want = append(want, vl)
 		}
-		for _, p := range parts {
-			for k := range p.ls {
-				if v := p.first + uint64(k); v >= from && len(want) < limit {
-					want = append(want, verLoc{v, p.ls[k]})
-				}
-			}
+		for _, m := range mem {
+			var found bool
+			want, found = m.streamRange(stream, h, head, from, dir, limit, want)
+			inMem = inMem || found
 		}
 	} else {
-		for i := len(parts) - 1; i >= 0; i-- {
-			p := parts[i]
-			for k := len(p.ls) - 1; k >= 0; k-- {
-				if v := p.first + uint64(k); v <= from && len(want) < limit {
-					want = append(want, verLoc{v, p.ls[k]})
-				}
-			}
+		for i := len(mem) - 1; i >= 0; i-- {
+			var found bool
+			want, found = mem[i].streamRange(stream, h, head, from, dir, limit, want)
+			inMem = inMem || found
 		}
 		ok := false
 		if from == events.End {
@@ -106,7 +96,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	if err := it.Error(); err != nil {
 		return nil, fmt.Errorf("embedded: index: %w", err)
 	}
-	if len(want) == 0 && len(parts) == 0 && !it.First() {
+	if len(want) == 0 && !inMem && !it.First() {
 		if err := it.Error(); err != nil {
 			return nil, fmt.Errorf("embedded: index: %w", err)
 		}
@@ -124,13 +114,6 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 		out = append(out, ev)
 	}
 	return out, nil
-}
-
-// memPart is a stream's events in one in-memory segment index: the version
-// of the first, and where each is.
-type memPart struct {
-	first uint64
-	ls    []loc
 }
 
 type verLoc struct {

@@ -245,25 +245,49 @@ func (m *segIndex) events(r int, dst []uint32) []uint32 {
 	return m.walk(m.runs.ptr(r), dst)
 }
 
-// streamLocs returns where the stream's events in this segment are, as the
-// version of the first and the locations in version order, for those at
-// positions up to maxPos. Readers call it; it takes the shared lock.
-func (m *segIndex) streamLocs(stream string, h, maxPos uint64) (first uint64, ls []loc) {
+// streamRange appends to dst where the stream's events in this segment are,
+// those at positions up to maxPos: Forwards from version from, Backwards
+// (newest first) down from it, until dst holds limit. found says whether
+// the stream has any such event here. Readers call it; it takes the shared
+// lock. A long run is indexed; a short one (under longRun) walked.
+func (m *segIndex) streamRange(stream string, h, maxPos, from uint64, dir events.Direction, limit int, dst []verLoc) (_ []verLoc, found bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	r := m.run(stream, h)
 	if r < 0 {
-		return 0, nil
+		return dst, false
 	}
-	idx := m.events(r, nil)
-	for _, i := range idx {
-		pos := m.seg + uint64(i)
-		if pos > maxPos {
-			break
+	run := m.runs.ptr(r)
+	idx, ok := m.long[uint32(r)]
+	if !ok {
+		var short [longRun]uint32
+		idx = m.walk(run, short[:0])
+	}
+	n := len(idx) // the events appended after maxPos are the run's last
+	for n > 0 && m.seg+uint64(idx[n-1]) > maxPos {
+		n--
+	}
+	at := func(k int) verLoc {
+		i := int(idx[k])
+		return verLoc{run.first + uint64(k), loc{pos: m.seg + uint64(i), seg: m.seg, off: m.offs.at(i)}}
+	}
+	if dir == events.Forwards {
+		k := 0
+		if from > run.first {
+			k = int(min(from-run.first, uint64(n)))
 		}
-		ls = append(ls, loc{pos: pos, seg: m.seg, off: m.offs.at(int(i))})
+		for ; k < n && len(dst) < limit; k++ {
+			dst = append(dst, at(k))
+		}
+		return dst, n > 0
 	}
-	return m.runs.ptr(r).first, ls
+	if from < run.first {
+		return dst, n > 0
+	}
+	for k := int(min(from-run.first, uint64(n-1))); k >= 0 && len(dst) < limit; k-- {
+		dst = append(dst, at(k))
+	}
+	return dst, n > 0
 }
 
 // get returns where the event with ID id (filter hash h) is, if it is in

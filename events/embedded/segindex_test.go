@@ -332,20 +332,31 @@ func TestSegIndexMemory(t *testing.T) {
 		}
 		per := tc.n / tc.streams
 		for _, st := range []int{0, tc.streams / 2, tc.streams - 1} {
-			first, ls := m.streamLocs(names[st], hashes[st], uint64(tc.n))
-			if first != 1 || len(ls) != per {
-				t.Fatalf("stream %d: first %d, %d events; want 1 and %d", st, first, len(ls), per)
+			ls, found := m.streamRange(names[st], hashes[st], uint64(tc.n), 1, events.Forwards, tc.n, nil)
+			if !found || len(ls) != per || ls[0].version != 1 {
+				t.Fatalf("stream %d: found %v, %d events; want versions 1..%d", st, found, len(ls), per)
 			}
-			for k, l := range ls {
-				if want := uint64(st + k*tc.streams + 1); l.pos != want || l.off != int64(want-1) {
-					t.Fatalf("stream %d event %d at %+v; want position %d", st, k, l, want)
+			for k, vl := range ls {
+				if want := uint64(st + k*tc.streams + 1); vl.version != uint64(k+1) || vl.loc.pos != want || vl.loc.off != int64(want-1) {
+					t.Fatalf("stream %d event %d at %+v; want version %d at position %d", st, k, vl, k+1, want)
+				}
+			}
+			// The last three, newest first, and a window in the middle.
+			back, _ := m.streamRange(names[st], hashes[st], uint64(tc.n), events.End, events.Backwards, 3, nil)
+			if len(back) != min(3, per) || back[0] != ls[per-1] || back[len(back)-1] != ls[per-len(back)] {
+				t.Fatalf("stream %d backwards: %v; want the last of %d, newest first", st, back, per)
+			}
+			if per > 10 {
+				mid, _ := m.streamRange(names[st], hashes[st], uint64(tc.n), 5, events.Forwards, 4, nil)
+				if len(mid) != 4 || mid[0] != ls[4] || mid[3] != ls[7] {
+					t.Fatalf("stream %d from version 5, 4 events: %v", st, mid)
 				}
 			}
 			if v, ok := m.version(names[st], hashes[st]); !ok || v != uint64(per) {
 				t.Fatalf("stream %d version %d, %v; want %d", st, v, ok, per)
 			}
 		}
-		if _, ls := m.streamLocs("absent", sf.hashString("absent"), uint64(tc.n)); ls != nil {
+		if ls, found := m.streamRange("absent", sf.hashString("absent"), uint64(tc.n), 1, events.Forwards, 10, nil); found || ls != nil {
 			t.Fatalf("an absent stream has events %v", ls)
 		}
 		runtime.GC()
