@@ -14,13 +14,15 @@
 // brings. The index of the active segment (each event's ID and offset, each
 // stream's versions) is in memory, filled by the sequencer as it places each
 // event; when the log rolls, the sealed segment's index goes to a Pebble
-// database under dir/index in one sorted batch (segindex.go), which also
-// holds sparse positions for ReadAll (index.go). Pebble is derived, never
-// synced on its own, and Open rebuilds whatever it lacks from the log
+// database under dir/index as one ingested sstable (segindex.go); Pebble
+// also holds sparse positions for ReadAll (index.go). Pebble is derived,
+// never synced on its own, and Open rebuilds whatever it lacks from the log
 // (recover.go): the active segment's index by reading it whole (0.12 s for
-// a full 64 MiB segment in the page cache, TestOpenFullSegment), a sealed segment's batch a
-// crash lost, and the whole index when its format version (indexFormat) is
-// not the current one. A crash mid-write leaves a torn tail, which Open
+// a full 64 MiB segment in the page cache, TestOpenFullSegment), a sealed
+// segment's sstable a crash lost, and the whole index when its format
+// version (indexFormat) is not the current one. Segments are zero-filled
+// before the writer reaches them, so an fdatasync flushes data and never
+// the file's size (zero.go); a zero tail ends a segment's data. A crash mid-write leaves a torn tail, which Open
 // cuts off and logs; any other damage is reported as an
 // *events.CorruptError, never skipped.
 //

@@ -98,10 +98,10 @@ var markerKey = []byte{keyMarker}
 
 // openIndex opens (or creates) the Pebble database under path. Writes to it
 // never sync, and its write-ahead log is off: the segment log already is one.
-// Every group's batch carries the marker (every sealed segment's IDs batch,
-// the IDs marker), and Pebble flushes whole batches, so after a crash the
-// index holds a prefix of the batches with the markers of the last ones, and
-// Open re-indexes the rest from the log. Measured here, Pebble's own
+// Every group's batch carries the marker (every sealed segment's sstable,
+// the sealed marker), and Pebble flushes whole batches and ingests whole
+// tables, so after a crash the index holds a prefix of them with the
+// markers of the last ones, and Open re-indexes the rest from the log. Measured here, Pebble's own
 // WAL (even unsynced) cost about 1 ms per append at one writer.
 func openIndex(path string, cacheBytes int64, log *slog.Logger) (*pebble.DB, error) {
 	cache := pebble.NewCache(cacheBytes)

@@ -167,8 +167,8 @@ func (s *Store) dropEmptyTail(firsts []uint64) ([]uint64, error) {
 }
 
 // recoverIndexes puts the keys of the sealed segments that are not in Pebble
-// (the sealer's batch was lost in a crash, or the index was rebuilt) into
-// it, one batch per segment, and returns the index of the active segment,
+// (the sealer's sstable was lost in a crash, or the index was rebuilt) into
+// it, one sstable per segment, and returns the index of the active segment,
 // read from its start (segindex.go). Its IDs and streams go into the filters
 // as well: Pebble's are added by buildFilters, these here.
 func (s *Store) recoverIndexes(firsts []uint64) (*segIndex, error) {

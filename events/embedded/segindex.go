@@ -22,7 +22,7 @@ import (
 )
 
 // The index of the active segment lives in memory; a segment's index goes to
-// Pebble in one sorted batch when the segment is sealed. Per event, Pebble
+// Pebble as one sstable, ingested, when the segment is sealed. Per event, Pebble
 // cost about 2.5 µs of CPU (memtable insert, then flush and compactions) for
 // its (stream, version) key and 1 µs for its ID key, most of the write path's
 // CPU at 256 writers, and on the 2-core machine every microsecond of CPU per
@@ -36,20 +36,20 @@ import (
 //     the active segment's as it places each event (under the index's lock,
 //     against concurrent reads); nothing else writes it.
 //   - Store.mem lists the segments whose index is in memory, oldest first:
-//     the active one, and sealed ones whose batch the sealer has not yet
-//     applied. When the log rolls, the writer adds the new segment's index;
+//     the active one, and sealed ones whose sstable the sealer has not yet
+//     ingested. When the log rolls, the writer adds the new segment's index;
 //     once every group of the sealed segment is synced and indexed, the
 //     indexer hands its index to the sealer, which writes its IDs and its
-//     (stream, version) keys in one batch sorted by key, together with the
+//     (stream, version) keys into one sstable in key order, together with the
 //     sealed marker (the first position of the first segment whose keys are
 //     not in Pebble), and then drops it from Store.mem.
 //   - a look-up (of an ID, of a stream's version, of a stream's events)
 //     takes Store.mem, then Pebble, using Pebble only for positions below
 //     the first segment in memory: so a segment being sealed is counted once
 //     whatever the moment.
-//   - a crash before the sealer's batch reaches Pebble leaves a sealed
-//     segment at or after the sealed marker: Open reads it and writes its
-//     batch then, and reads the active segment whole to rebuild its index
+//   - a crash before the sealer's sstable reaches Pebble leaves a sealed
+//     segment at or after the sealed marker: Open reads it and seals it
+//     then, and reads the active segment whole to rebuild its index
 //     (recover.go): 0.12 s for a full 64 MiB segment in the page cache
 //     (TestOpenFullSegment, DRIP_OPEN_FULL=1).
 //
@@ -463,7 +463,7 @@ func (s *Store) runSealer() {
 	}
 }
 
-// afterSeal, if set (by tests), runs between a segment's batch reaching
+// afterSeal, if set (by tests), runs between a segment's sstable reaching
 // Pebble and its index leaving Store.mem: it widens the moment a segment is
 // in both, which reads must count once.
 var afterSeal func()
