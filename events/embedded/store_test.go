@@ -249,3 +249,45 @@ func TestReadsSeeEveryAcknowledgedAppend(t *testing.T) {
 		}
 	}
 }
+
+// TestFullGroupsWaitForTheSyncer runs concurrent writers against groups that
+// fill at once (two appends, or 1 KiB): the sequencer must hand each full
+// group over and carry the next append to a new one, never losing,
+// reordering or stalling an append (writer.go's hand-off).
+func TestFullGroupsWaitForTheSyncer(t *testing.T) {
+	for _, opts := range []embedded.Options{{GroupAppendsMax: 2}, {GroupBytesMax: 1024}} {
+		t.Run(fmt.Sprintf("appends=%d,bytes=%d", opts.GroupAppendsMax, opts.GroupBytesMax), func(t *testing.T) {
+			s := open(t, t.TempDir(), opts)
+			defer s.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			const writers, each = 32, 25
+			errs := make(chan error, writers)
+			for w := range writers {
+				go func() {
+					for i := range each {
+						if _, err := s.Append(ctx, fmt.Sprintf("full-%d", w), events.Exact(uint64(i)), note(w*each+i, 300)); err != nil {
+							errs <- err
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			for range writers {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			all := mustReadAll(t, s)
+			if len(all) != writers*each {
+				t.Fatalf("%d events in the log; want %d", len(all), writers*each)
+			}
+			for i, ev := range all {
+				if ev.Position != uint64(i+1) {
+					t.Fatalf("event %d at position %d", i, ev.Position)
+				}
+			}
+		})
+	}
+}
