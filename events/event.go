@@ -46,6 +46,11 @@ type Metadata struct {
 	// happened in the world (a visit, a signature), which may precede
 	// RecordedAt by days.
 	OccurredAt time.Time `json:"occurredAt"`
+	// Backfill marks an event entered from older paper records under the
+	// explicit backfill permission: its business time may lag its recorded
+	// time by more than the usual bound. Auditors list such events as a red
+	// flag, so the mark is part of the event (and of its Merkle leaf).
+	Backfill bool `json:"backfill,omitempty"`
 }
 
 // SameContent reports whether a and b carry the same fact: the same ID, type,
@@ -57,7 +62,7 @@ func SameContent(a, b Event) bool {
 		a.Meta.Jurisdiction == b.Meta.Jurisdiction &&
 		a.Meta.IdempotencyKey == b.Meta.IdempotencyKey &&
 		a.Meta.CorrelationID == b.Meta.CorrelationID &&
-		a.Meta.CausationID == b.Meta.CausationID &&
+		a.Meta.CausationID == b.Meta.CausationID && a.Meta.Backfill == b.Meta.Backfill &&
 		RecordedTime(a.Meta.OccurredAt).Equal(RecordedTime(b.Meta.OccurredAt))
 }
 

@@ -27,6 +27,7 @@ const (
 	MetaIdempotencyKey = "idempotency_key"
 	MetaCorrelationID  = "correlation_id"
 	MetaCausationID    = "causation_id"
+	MetaBackfill       = "backfill"
 	MetaOccurredAt     = "occurred_at"
 	// MetaExpectedVersion is read by Publisher only: the stream version the
 	// append expects ("any", "no-stream", "stream-exists" or a number).
@@ -69,7 +70,7 @@ func (EventMarshaler) Unmarshal(ev events.Event) (*message.Message, error) {
 
 var (
 	envelopeKeys = []string{MetaActorID, MetaRole, MetaJurisdiction, MetaIdempotencyKey,
-		MetaCorrelationID, MetaCausationID, MetaOccurredAt, MetaType, MetaExpectedVersion}
+		MetaCorrelationID, MetaCausationID, MetaBackfill, MetaOccurredAt, MetaType, MetaExpectedVersion}
 	assignedKeys = []string{MetaStream, MetaVersion, MetaPosition, MetaRecordedAt}
 )
 
@@ -105,7 +106,7 @@ func envelope(msg *message.Message, ps *events.Problems) events.Event {
 	ev.Meta = events.Metadata{
 		ActorID: md.Get(MetaActorID), Role: md.Get(MetaRole), Jurisdiction: md.Get(MetaJurisdiction),
 		IdempotencyKey: md.Get(MetaIdempotencyKey), CorrelationID: md.Get(MetaCorrelationID),
-		CausationID: md.Get(MetaCausationID),
+		CausationID: md.Get(MetaCausationID), Backfill: md.Get(MetaBackfill) == "true",
 	}
 	ev.Meta.OccurredAt = parseTime(md, MetaOccurredAt, ps)
 	return ev
@@ -132,6 +133,9 @@ func NewMessage(ev events.Event) *message.Message {
 	set(MetaIdempotencyKey, ev.Meta.IdempotencyKey)
 	set(MetaCorrelationID, ev.Meta.CorrelationID)
 	set(MetaCausationID, ev.Meta.CausationID)
+	if ev.Meta.Backfill {
+		md.Set(MetaBackfill, "true")
+	}
 	return msg
 }
 

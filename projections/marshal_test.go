@@ -33,7 +33,8 @@ func TestEventMarshalerRoundTripsEveryField(t *testing.T) {
 		ID: events.MustParseID("0190a3c4-5e6f-4a1b-8c2d-3e4f5a6b7c8d"), Stream: "household-520526104201-0007",
 		Version: 3, Position: 42, Type: storetest.TypeNoted, Data: []byte(`{"text":"a","n":1}`),
 		Meta: events.Metadata{ActorID: "cadre-1", Role: "cadre", Jurisdiction: "520526", IdempotencyKey: "k",
-			CorrelationID: "c", CausationID: "d", OccurredAt: time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)},
+			CorrelationID: "c", CausationID: "d", OccurredAt: time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC),
+			Backfill: true},
 		RecordedAt: time.Date(2026, 1, 3, 0, 0, 0, 1000, time.UTC),
 	}
 	msg, err := projections.EventMarshaler{}.Unmarshal(ev)

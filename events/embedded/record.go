@@ -17,7 +17,8 @@ import (
 //	crc     = CRC-32C (Castagnoli) of body
 //	body    = fixed (52 bytes) | strings
 //	fixed   = format uint8 (1)
-//	        | flags uint8 (bit 0: the last event of its append)
+//	        | flags uint8 (bit 0: the last event of its append;
+//	          bit 1: Metadata.Backfill)
 //	        | index uint16 LE (the event's place in its append, from 0)
 //	        | position uint64 LE | version uint64 LE
 //	        | recordedAt int64 LE (Unix µs) | occurredAt int64 LE (Unix µs)
@@ -38,6 +39,7 @@ const (
 	fixedBytes   = 52
 	formatV1     = 1
 	flagLast     = 1
+	flagBackfill = 2
 	offFlags     = 1
 	offIndex     = 2
 	offPosition  = 4
@@ -65,6 +67,9 @@ func encodeRecords(dst []byte, stream string, evs []events.Event) []byte {
 		body[0] = formatV1
 		if i == len(evs)-1 {
 			body[offFlags] = flagLast
+		}
+		if ev.Meta.Backfill {
+			body[offFlags] |= flagBackfill
 		}
 		binary.LittleEndian.PutUint16(body[offIndex:], uint16(i))
 		binary.LittleEndian.PutUint64(body[offOccurred:], uint64(events.RecordedTime(ev.Meta.OccurredAt).UnixMicro()))
@@ -141,6 +146,7 @@ func decodeBody(body []byte) (events.Event, recordInfo, error) {
 		RecordedAt: time.UnixMicro(int64(binary.LittleEndian.Uint64(body[offRecorded:]))).UTC(),
 	}
 	ev.Meta.OccurredAt = time.UnixMicro(int64(binary.LittleEndian.Uint64(body[offOccurred:]))).UTC()
+	ev.Meta.Backfill = body[offFlags]&flagBackfill != 0
 	copy(ev.ID[:], body[offID:])
 	var fields [stringFields][2]int // start, end within rest
 	rest := body[fixedBytes:]

@@ -103,6 +103,7 @@ type meta struct {
 	CausationID    string    `json:"causationId,omitempty"`
 	OccurredAt     time.Time `json:"occurredAt"`
 	RecordedAt     time.Time `json:"recordedAt"`
+	Backfill       bool      `json:"backfill,omitempty"`
 }
 
 const metaFormat = 1
@@ -112,6 +113,7 @@ func encodeMeta(m events.Metadata, recordedAt time.Time) ([]byte, error) {
 		Format: metaFormat, ActorID: m.ActorID, Role: m.Role, Jurisdiction: m.Jurisdiction,
 		IdempotencyKey: m.IdempotencyKey, CorrelationID: m.CorrelationID, CausationID: m.CausationID,
 		OccurredAt: events.RecordedTime(m.OccurredAt), RecordedAt: events.RecordedTime(recordedAt),
+		Backfill: m.Backfill,
 	})
 }
 
@@ -131,6 +133,7 @@ func decodeMeta(b []byte) (events.Metadata, time.Time, error) {
 	return events.Metadata{
 		ActorID: m.ActorID, Role: m.Role, Jurisdiction: m.Jurisdiction, IdempotencyKey: m.IdempotencyKey,
 		CorrelationID: m.CorrelationID, CausationID: m.CausationID, OccurredAt: m.OccurredAt.UTC(),
+		Backfill: m.Backfill,
 	}, m.RecordedAt.UTC(), nil
 }
 

@@ -110,7 +110,7 @@ func (s *Store) appendOnce(ctx context.Context, stream string, expected events.E
 	b.Queue(s.q.setVersion, stream, int64(next))
 	b.Queue(s.q.add, stream, int64(cur), int64(len(evs)), cols.ids, cols.types, cols.data,
 		cols.actorIDs, cols.roles, cols.jurisdictions, cols.idempotencyKeys, cols.correlationIDs,
-		cols.causationIDs, cols.occurredAts, s.q.channel).
+		cols.causationIDs, cols.occurredAts, s.q.channel, cols.backfills).
 		QueryRow(func(r pgx.Row) error { return r.Scan(&last, nil) })
 	hold := s.holdBeforeCommit
 	if hold == nil {
@@ -150,6 +150,7 @@ type batchColumns struct {
 	data, actorIDs, roles, jurisdictions          [][]byte
 	idempotencyKeys, correlationIDs, causationIDs [][]byte
 	occurredAts                                   []time.Time
+	backfills                                     []bool
 }
 
 func columns(evs []events.Event) batchColumns {
@@ -158,7 +159,7 @@ func columns(evs []events.Event) batchColumns {
 		ids: make([]pgtype.UUID, n), types: make([]string, n), data: make([][]byte, n),
 		actorIDs: make([][]byte, n), roles: make([][]byte, n), jurisdictions: make([][]byte, n),
 		idempotencyKeys: make([][]byte, n), correlationIDs: make([][]byte, n), causationIDs: make([][]byte, n),
-		occurredAts: make([]time.Time, n),
+		occurredAts: make([]time.Time, n), backfills: make([]bool, n),
 	}
 	for i, ev := range evs {
 		m := ev.Meta
@@ -168,6 +169,7 @@ func columns(evs []events.Event) batchColumns {
 		c.actorIDs[i], c.roles[i], c.jurisdictions[i] = []byte(m.ActorID), []byte(m.Role), []byte(m.Jurisdiction)
 		c.idempotencyKeys[i], c.correlationIDs[i], c.causationIDs[i] = []byte(m.IdempotencyKey), []byte(m.CorrelationID), []byte(m.CausationID)
 		c.occurredAts[i] = events.RecordedTime(m.OccurredAt)
+		c.backfills[i] = m.Backfill
 	}
 	return c
 }

@@ -89,7 +89,7 @@ func (s *Store) importRuns(ctx context.Context, tx pgx.Tx, evs []events.Event) e
 	}
 	_, err := tx.Exec(ctx, s.q.importEvents(), positions, streams, versions, cols.ids, cols.types, cols.data,
 		cols.actorIDs, cols.roles, cols.jurisdictions, cols.idempotencyKeys, cols.correlationIDs,
-		cols.causationIDs, cols.occurredAts, recorded)
+		cols.causationIDs, cols.occurredAts, recorded, cols.backfills)
 	if err != nil {
 		return s.fail(ctx, "import", err)
 	}
@@ -113,5 +113,5 @@ func (q queries) importEvents() string {
 	return `INSERT INTO "` + q.schema + `".events (` + eventCols + `)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], $6::bytea[],
 			$7::bytea[], $8::bytea[], $9::bytea[], $10::bytea[], $11::bytea[], $12::bytea[],
-			$13::timestamptz[], $14::timestamptz[])`
+			$13::timestamptz[], $14::timestamptz[], $15::boolean[])`
 }

@@ -105,7 +105,7 @@ func scanEvent(rows pgx.Rows) (events.Event, error) {
 		actor, role, jur, idem, corr, cause []byte
 	)
 	err := rows.Scan(&pos, &ev.Stream, &ver, &id, &ev.Type, &ev.Data, &actor, &role, &jur,
-		&idem, &corr, &cause, &ev.Meta.OccurredAt, &ev.RecordedAt)
+		&idem, &corr, &cause, &ev.Meta.OccurredAt, &ev.RecordedAt, &ev.Meta.Backfill)
 	if err != nil {
 		return events.Event{}, err
 	}

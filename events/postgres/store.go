@@ -180,7 +180,7 @@ type queries struct {
 
 // eventCols are the columns scanEvent reads, in its order.
 const eventCols = `position, stream, version, event_id, type, data, actor_id, role, jurisdiction,
-	idempotency_key, correlation_id, causation_id, occurred_at, recorded_at`
+	idempotency_key, correlation_id, causation_id, occurred_at, recorded_at, backfill`
 
 func newQueries(schema string) queries {
 	r := strings.NewReplacer("{s}", `"`+schema+`"`, "{cols}", eventCols)
@@ -204,11 +204,11 @@ func newQueries(schema string) queries {
 		), ins AS (
 			INSERT INTO {s}.events (` + eventCols + `)
 			SELECT h.base + e.ord, $1, $2 + e.ord, e.id, e.type, e.data, e.actor_id, e.role, e.jurisdiction,
-				e.idempotency_key, e.correlation_id, e.causation_id, e.occurred_at, h.recorded_at
+				e.idempotency_key, e.correlation_id, e.causation_id, e.occurred_at, h.recorded_at, e.backfill
 			FROM h, unnest($4::uuid[], $5::text[], $6::bytea[], $7::bytea[], $8::bytea[], $9::bytea[],
-				$10::bytea[], $11::bytea[], $12::bytea[], $13::timestamptz[])
+				$10::bytea[], $11::bytea[], $12::bytea[], $13::timestamptz[], $15::boolean[])
 				WITH ORDINALITY AS e(id, type, data, actor_id, role, jurisdiction,
-					idempotency_key, correlation_id, causation_id, occurred_at, ord)
+					idempotency_key, correlation_id, causation_id, occurred_at, backfill, ord)
 		)
 		SELECT base + $3, pg_notify($14, (base + $3)::text) FROM h`),
 		readAll:       r.Replace(`SELECT {cols} FROM {s}.events WHERE position >= $1 ORDER BY position LIMIT $2`),

@@ -32,6 +32,7 @@ func testRoundTrip(t *testing.T, su *suite) {
 				CorrelationID:  "corr-1",
 				CausationID:    "cause-1",
 				OccurredAt:     occurredAt,
+				Backfill:       true,
 			},
 		}
 		second := f.event("second")

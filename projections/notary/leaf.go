@@ -23,11 +23,12 @@ const leafTag = "drip.event.v1"
 //	            | id (16 raw bytes) | str(type) | i64(recordedAt)
 //	            | str(actorId) | str(role) | str(jurisdiction)
 //	            | str(idempotencyKey) | str(correlationId) | str(causationId)
-//	            | i64(occurredAt) | str(data)
+//	            | i64(occurredAt) | str(data) [ | str("backfill") ]
 //	tag         = "drip.event.v1"
 //	u64, i64    = 8 bytes, big-endian (times: Unix microseconds, UTC)
 //	str(s)      = u32(len(s)) big-endian | the bytes of s
 //	data        = the payload bytes exactly as stored
+//	"backfill"  = present only when Metadata.Backfill is set
 //
 // Every variable field is length-prefixed, so no two different envelopes have
 // the same bytes. Times are truncated to the microsecond every store keeps
@@ -56,8 +57,18 @@ func AppendLeafBytes(dst []byte, ev events.Event) []byte {
 	}
 	dst = binary.BigEndian.AppendUint64(dst, uint64(events.RecordedTime(m.OccurredAt).UnixMicro()))
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(ev.Data)))
-	return append(dst, ev.Data...)
+	dst = append(dst, ev.Data...)
+	if m.Backfill {
+		// Only marked events carry the mark, so every leaf written before
+		// the mark existed keeps its bytes; data is length-prefixed, so the
+		// suffix cannot be confused with payload bytes.
+		dst = appendStr(dst, leafBackfill)
+	}
+	return dst
 }
+
+// leafBackfill ends the leaf of an event marked Metadata.Backfill.
+const leafBackfill = "backfill"
 
 func appendStr(dst []byte, s string) []byte {
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(s)))

@@ -55,6 +55,7 @@ func TestLeafBytesChangeWithEveryField(t *testing.T) {
 		"correlation":  func(e *events.Event) { e.Meta.CorrelationID += "x" },
 		"causation":    func(e *events.Event) { e.Meta.CausationID += "x" },
 		"occurredAt":   func(e *events.Event) { e.Meta.OccurredAt = e.Meta.OccurredAt.Add(time.Microsecond) },
+		"backfill":     func(e *events.Event) { e.Meta.Backfill = !e.Meta.Backfill },
 		"data":         func(e *events.Event) { e.Data = append(append([]byte(nil), e.Data...), ' ') },
 		// Moving a byte from one field to the next must change the bytes:
 		// the length prefixes see to it.
