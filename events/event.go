@@ -46,6 +46,7 @@ type Metadata struct {
 	// happened in the world (a visit, a signature), which may precede
 	// RecordedAt by days.
 	OccurredAt time.Time `json:"occurredAt"`
+	Backfill   bool      `json:"backfill,omitempty"`
 }
 
 // SameContent reports whether a and b carry the same fact: the same ID, type,
