@@ -75,3 +75,12 @@ func (b TimeBounds) withDefaults() TimeBounds {
 	}
 	return b
 }
+
+// CodeBackfillNotPermitted is the code of a backfill asked for without the
+// permission. Backfill is a separate permission from a role's commands
+// (entering older paper records bypasses the lag bound): the API grants it
+// per user in the token (its "bf" claim, issued for the weeks an archive is
+// being entered), and a request asks for it explicitly (the header
+// Drip-Backfill: true); the event records it (events.Metadata.Backfill) and
+// the audit lists it as a red flag.
+const CodeBackfillNotPermitted = "backfill_not_permitted"
