@@ -69,6 +69,7 @@ func TestServeDemoClockIsTheStoresAndTheServers(t *testing.T) {
 	}
 	tok, _ := api.IssueToken(key, api.Claims{User: "desk.zhang", Role: domain.RoleComplaintDesk, Jurisdiction: "520526",
 		IssuedAt: sim.Unix(), ExpiresAt: sim.Add(time.Hour).Unix()})
+	registerComplainedHousehold(t, "http://"+addr, key, sim)
 	complain(t, "http://"+addr, tok, "12317-2019-000001")
 	cancel()
 	if err := <-done; err != nil {
@@ -80,7 +81,7 @@ func TestServeDemoClockIsTheStoresAndTheServers(t *testing.T) {
 	}
 	defer s.Close()
 	evs, err := s.ReadAll(context.Background(), 1, 10)
-	if err != nil || len(evs) != 1 || !evs[0].RecordedAt.Equal(sim) || !events.RecordedTime(evs[0].Meta.OccurredAt).Equal(sim) {
+	if err != nil || len(evs) != 2 || !evs[1].RecordedAt.Equal(sim) || !events.RecordedTime(evs[1].Meta.OccurredAt).Equal(sim) {
 		t.Fatalf("events %+v (%v): want recorded and decided at %s", evs, err, sim)
 	}
 }
