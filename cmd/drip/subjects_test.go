@@ -2,15 +2,22 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/domain"
+	"github.com/drip-ledger/drip/domain/complaint"
+	"github.com/drip-ledger/drip/domain/fund"
+	rt "github.com/drip-ledger/drip/domain/reconcile/reconciletest"
+	"github.com/drip-ledger/drip/events"
 )
 
 // registerComplainedHousehold registers household 520526104201-0007, the
@@ -63,4 +70,60 @@ func TestComplaintAboutAHouseholdNotOnFileIsRefused(t *testing.T) {
 	}
 	registerComplainedHousehold(t, srv, key, now)
 	complain(t, srv, tok, "12317-2026-000001")
+}
+
+// TestSubjectsFindsProjectsAndPaymentsInTheLog: a project is found with
+// its villages, a payment with its household's village, and neither when
+// the log does not hold them.
+func TestSubjectsFindsProjectsAndPaymentsInTheLog(t *testing.T) {
+	ctx := context.Background()
+	reg := registry()
+	store := events.NewMemoryStore(reg, nil)
+	defer store.Close()
+	proj, err := fund.ParseProjectID("520526-2024-0042")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := domain.ParseDivisionCode("520526104201")
+	v2, _ := domain.ParseDivisionCode("520526104202")
+	file, _ := domain.NewFileNumber(v2, 7)
+	allocation := "520526-AL-000001"
+	fen := domain.Fen(100_000)
+	ref := fund.PaymentRef(proj, 1)
+	payloads := []events.Payload{
+		&fund.ProjectProposed{Project: proj, Name: "Walnuts", Kind: fund.KindIndustry, Villages: []domain.DivisionCode{v1, v2}, BudgetFen: fen},
+		&fund.PaymentInstructed{Project: proj, Ref: ref, Payee: fund.PayeeHousehold, Household: file,
+			Account: fund.BankAccount{Number: rt.Account(7), Bank: "Weining RCC", HolderName: "Zhang 7"}, AmountFen: fen,
+			Purpose: fund.PurposeProductionSubsidy, Period: "2024", Installment: true,
+			Lots:     []fund.Lot{{Allocation: allocation, Document: "doc", AmountFen: fen}},
+			Transfer: fund.Transfer{DebitAccount: fund.ProjectAccount(proj), CreditAccount: fund.TransitAccount(proj), AmountFen: fen}},
+	}
+	for i, p := range payloads {
+		ev, err := reg.Encode(events.DeriveID(events.NilID, fmt.Sprint(i)), events.Metadata{ActorID: "t", OccurredAt: time.Now()}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Append(ctx, fund.ProjectStream(proj), events.Exact(uint64(i)), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := subjects{log: store, reg: reg}
+	cases := []struct {
+		name  string
+		sub   complaint.Subject
+		found bool
+		want  []domain.DivisionCode
+	}{
+		{"a project with its villages", complaint.Subject{Kind: complaint.SubjectProject, Ref: proj.String()}, true, []domain.DivisionCode{v1, v2}},
+		{"a project not in the log", complaint.Subject{Kind: complaint.SubjectProject, Ref: "520526-2024-0043"}, false, nil},
+		{"a payment with its household's village", complaint.Subject{Kind: complaint.SubjectPayment, Ref: ref}, true, []domain.DivisionCode{v2}},
+		{"a payment its project never instructed", complaint.Subject{Kind: complaint.SubjectPayment, Ref: fund.PaymentRef(proj, 2)}, false, nil},
+		{"a household not in the log", complaint.Subject{Kind: complaint.SubjectHousehold, Ref: file.String()}, false, nil},
+	}
+	for _, c := range cases {
+		places, found, err := s.Places(ctx, c.sub)
+		if err != nil || found != c.found || !slices.Equal(places, c.want) {
+			t.Errorf("%s: %v %v %v, want %v %v", c.name, places, found, err, c.want, c.found)
+		}
+	}
 }
