@@ -84,3 +84,24 @@ func (b TimeBounds) withDefaults() TimeBounds {
 // Drip-Backfill: true); the event records it (events.Metadata.Backfill) and
 // the audit lists it as a red flag.
 const CodeBackfillNotPermitted = "backfill_not_permitted"
+
+// Bounds of the bounds: a skew above an hour is no longer a clock's drift,
+// and a lag of more than a year without a backfill would make the backfill
+// permission meaningless.
+const (
+	BusinessSkewMaxMax = time.Hour
+	BusinessLagMaxMin  = 24 * time.Hour
+	BusinessLagMaxMax  = 366 * 24 * time.Hour
+)
+
+// Validate reports every bound outside its range (zero means the default).
+func (b TimeBounds) Validate() error {
+	var ps Problems
+	if b.SkewMax < 0 || b.SkewMax > BusinessSkewMaxMax {
+		ps.Addf("skewMax", "out_of_range", "%s is outside 0..%s", b.SkewMax, BusinessSkewMaxMax)
+	}
+	if b.LagMax != 0 && (b.LagMax < BusinessLagMaxMin || b.LagMax > BusinessLagMaxMax) {
+		ps.Addf("lagMax", "out_of_range", "%s is outside %s..%s", b.LagMax, BusinessLagMaxMin, BusinessLagMaxMax)
+	}
+	return ps.Err()
+}

@@ -26,6 +26,7 @@ func services(store events.Store, reg *events.Registry, set settings) (api.Deps,
 	if err != nil {
 		return api.Deps{}, err
 	}
+	households.Bounds = set.bounds
 	funds, err := newFundService(store, reg, complaints)
 	if err != nil {
 		return api.Deps{}, err
