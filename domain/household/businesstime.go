@@ -1,6 +1,7 @@
 package household
 
 import (
+	"errors"
 	"time"
 
 	"github.com/drip-ledger/drip/domain"
@@ -30,12 +31,18 @@ const CodeTimeOrder = "time_order"
 // follows (an appraisal after the survey it appraises, an exit appraisal
 // after the exit proposal). In a backfill the order is not checked: the
 // facts it follows were entered now, their paper is older.
+//
+// A broken state rule is returned as Decide returned it; bad fields are
+// returned with the bad times, every one at once.
 func Decide(c Command, s State, w When) ([]events.Payload, error) {
 	out, err := c.Decide(s, w.At)
-	if err != nil {
+	var ps domain.Problems
+	var inv *events.InvalidError
+	if errors.As(err, &inv) {
+		ps = append(ps, inv.Problems...)
+	} else if err != nil {
 		return nil, err
 	}
-	var ps domain.Problems
 	switch c := c.(type) {
 	case Propose:
 		checkTime(&ps, w, "appraisal.heldAt", c.Appraisal.HeldAt, surveyedAt(s), "the survey")

@@ -52,6 +52,12 @@ func TestBusinessTimes(t *testing.T) {
 			[]string{"startsAt " + domain.CodeBackfillRequired}},
 		{"a publicity starting next year is refused", proposedH(t), publicity(rec.AddDate(1, 0, 0), 7), rec, false,
 			[]string{"startsAt " + domain.CodeTimeInFuture}},
+		{"a bad time is named with the other bad fields", surveyedH(t),
+			household.Propose{Appraisal: household.Appraisal{HeldAt: rec.AddDate(1, 0, 0), Participants: 3, VotesFor: 3, VotesAgainst: 1,
+				MinutesRef: "m"}, Causes: causes()}, rec, false,
+			[]string{"appraisal.votesFor too_many", "appraisal.heldAt " + domain.CodeTimeInFuture}},
+		{"a state rule comes before the times", registeredH(t), propose(rec.AddDate(1, 0, 0)), rec, false,
+			[]string{household.CodeAssessmentMissing}},
 		{"a publicity of more than the longest is refused", proposedH(t), publicity(rec, household.PublicityDaysMax+1), rec, false,
 			[]string{"endsAt " + household.CodeTooLong}},
 	}
