@@ -91,3 +91,18 @@ func hasCode(p api.Problem, code string) bool {
 	}
 	return false
 }
+
+// TestHouseholdAppraisalFromTheFutureIsRefusedOverHTTP: an appraisal held
+// 400 days after the server's clock is refused, with its field.
+func TestHouseholdAppraisalFromTheFutureIsRefusedOverHTTP(t *testing.T) {
+	d, _ := newOffice(t)
+	hh := "/households/" + storyFile
+	pos := d.must(d.enumerator(), "/households", registrationBody(t), 0)
+	d.must(d.enumerator(), hh+"/assessments", assessmentBody(household.KindInitial, 2014, poorWeiningAnswers(), 210000), pos)
+	a := d.appraisal()
+	a["heldAt"] = d.now.AddDate(0, 0, 400)
+	r := d.post(d.villager(), hh+"/propose", "", map[string]any{"appraisal": a, "causes": map[string]any{"main": household.CauseIllness}})
+	if r.status != http.StatusUnprocessableEntity || !hasCode(r.problem, domain.CodeTimeInFuture) {
+		t.Fatalf("appraisal 400 days ahead: %d %s %+v", r.status, r.problem.Code, r.problem.Errors)
+	}
+}
