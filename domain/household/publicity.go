@@ -103,8 +103,8 @@ func (c ResolveObjection) Decide(s State, _ time.Time) ([]events.Payload, error)
 // still open to objections for seven days from today.
 func (s State) publicityWindow() (opens, closes time.Time) {
 	opens = s.publicity.StartsAt
-	if s.publicityRecordedAt.After(opens) {
-		opens = s.publicityRecordedAt
+	if s.pubRecorded.After(opens) {
+		opens = s.pubRecorded
 	}
 	closes = opens.Add(PublicityDaysMin * 24 * time.Hour)
 	if s.publicity.EndsAt.After(closes) {
