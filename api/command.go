@@ -62,8 +62,13 @@ func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exe
 	if err := DecodeCommand(raw, body); err != nil {
 		return err
 	}
+	backfill, err := backfillOf(c, claims)
+	if err != nil {
+		return err
+	}
 	sum := sha256.Sum256(raw)
 	req := domain.Request{
+		Backfill:       backfill,
 		Actor:          claims.Actor(),
 		At:             s.deps.Now().UTC(),
 		IdempotencyKey: c.Request().Header.Get("Idempotency-Key"),
@@ -85,6 +90,29 @@ func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exe
 		status = http.StatusOK
 	}
 	return c.JSON(status, out)
+}
+
+// headerBackfill asks for an explicit backfill of older paper records:
+// "true", or absent. Asking is not enough: the token must carry the
+// backfill permission (Claims.Backfill).
+const headerBackfill = "Drip-Backfill"
+
+// backfillOf reads the request's Drip-Backfill header: absent or "false" is
+// no backfill, "true" one if the token grants it (backfill_not_permitted),
+// anything else is refused.
+func backfillOf(c echo.Context, claims Claims) (bool, error) {
+	switch v := c.Request().Header.Get(headerBackfill); v {
+	case "", "false":
+		return false, nil
+	case "true":
+		if !claims.Backfill {
+			return false, &domain.Error{Code: domain.CodeBackfillNotPermitted,
+				Message: fmt.Sprintf("%s's token does not grant the backfill of older records", claims.User)}
+		}
+		return true, nil
+	default:
+		return false, invalid(fieldProblem(headerBackfill, fmt.Sprintf("is %q; it is true or false", v)))
+	}
 }
 
 // command makes the handler of one command whose body has type B: it runs

@@ -26,7 +26,12 @@ func newOffice(t *testing.T, opts ...func(*api.Deps)) (*desk, *api.Server) {
 	t.Helper()
 	reg := events.NewRegistry()
 	household.Register(reg)
-	store := events.NewMemoryStore(reg, nil)
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	d := &desk{t: t, key: priv, now: lifeStart}
+	// One clock, the store's and the server's, as cmd/drip wires them: the
+	// recorded time of every event is d.now.
+	store := events.NewMemoryStore(reg, func() time.Time { return d.now })
+	d.store = store
 	t.Cleanup(func() { store.Close() })
 	x, err := domain.NewExecutor(store, reg, func() (events.ID, error) { return events.NewID(nil) })
 	if err != nil {
@@ -36,8 +41,6 @@ func newOffice(t *testing.T, opts ...func(*api.Deps)) (*desk, *api.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, priv, _ := ed25519.GenerateKey(nil)
-	d := &desk{t: t, store: store, key: priv, now: lifeStart}
 	deps := api.Deps{Store: store, TokenKey: pub, Households: svc, Logger: slog.New(slog.DiscardHandler),
 		Now: func() time.Time { return d.now }}
 	for _, o := range opts {
@@ -278,6 +281,46 @@ func TestHouseholdEnrolledOverHTTPOnceTheObjectionIsDismissed(t *testing.T) {
 	}
 	if m := evs[0].Meta; m.ActorID != "pao.chen" || m.Role != string(domain.RoleCountyPAO) || !m.OccurredAt.Equal(d.now) {
 		t.Errorf("enrollment's metadata %+v is not the token's and the clock's", m)
+	}
+}
+
+// TestHouseholdPublicityCannotBeShortenedOverHTTP drives a household from
+// registration to enrollment as fast as a client can, one second a step,
+// with a publicity whose startsAt and endsAt the caller dated a week ago:
+// the villagers' seven days run from when the list was recorded, so the
+// objection is taken and the review and the enrollment are refused until
+// seven days of the store's clock have passed.
+func TestHouseholdPublicityCannotBeShortenedOverHTTP(t *testing.T) {
+	d, _ := newOffice(t)
+	hh := "/households/" + storyFile
+	step := func() { d.now = d.now.Add(time.Second) }
+	pos := d.must(d.enumerator(), "/households", registrationBody(t), 0)
+	step()
+	pos = d.must(d.enumerator(), hh+"/assessments", assessmentBody(household.KindInitial, 2014, poorWeiningAnswers(), 210000), pos)
+	step()
+	pos = d.must(d.villager(), hh+"/propose", map[string]any{"appraisal": d.appraisal(),
+		"causes": map[string]any{"main": household.CauseIllness}}, pos)
+	step()
+	recordedAt := d.now
+	pos = d.must(d.villager(), hh+"/publicity", map[string]any{"startsAt": d.now.AddDate(0, 0, -8),
+		"endsAt": d.now.AddDate(0, 0, -1), "place": "village notice board"}, pos)
+	step()
+	pos = d.must(d.villager(), hh+"/objections", map[string]any{"raisedBy": "Wang Wu", "statement": "I never saw the list."}, pos)
+	step()
+	pos = d.must(d.township(), hh+"/objections/1/resolve", map[string]any{"outcome": household.OutcomeDismissed,
+		"reason": "The list is posted now."}, pos)
+	review := map[string]any{"passed": true, "opinion": "procedure followed"}
+	enroll := map[string]any{"decisionRef": "Weining PAO [2014] 12"}
+	for _, at := range []time.Time{d.now.Add(time.Second), recordedAt.AddDate(0, 0, household.PublicityDaysMin).Add(-time.Second)} {
+		d.now = at
+		d.refused(d.township(), hh+"/review", review, http.StatusConflict, "publicity_open")
+		d.refused(d.countyPAO(), hh+"/enroll", enroll, http.StatusConflict, "publicity_open")
+	}
+	d.now = recordedAt.AddDate(0, 0, household.PublicityDaysMin)
+	pos = d.must(d.township(), hh+"/review", review, pos)
+	d.must(d.countyPAO(), hh+"/enroll", enroll, pos)
+	if s := stateOf(t, d); s.Status() != household.StatusEnrolled {
+		t.Fatalf("status %s after seven recorded days", s.Status())
 	}
 }
 

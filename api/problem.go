@@ -103,7 +103,7 @@ func problemForHTTP(he *echo.HTTPError) Problem {
 // are 422 (the request is understood but the rules refuse it); these are not.
 func domainStatus(code string) int {
 	switch code {
-	case "outside_jurisdiction", "forbidden_role", "role_not_permitted":
+	case "outside_jurisdiction", "forbidden_role", "role_not_permitted", "backfill_not_permitted":
 		return http.StatusForbidden
 	case "not_found", "household_not_found", "household_unknown", "complaint_not_found", "objection_unknown":
 		return http.StatusNotFound

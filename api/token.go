@@ -22,6 +22,9 @@ type Claims struct {
 	Jurisdiction string `json:"jur"`
 	IssuedAt     int64  `json:"iat"`
 	ExpiresAt    int64  `json:"exp"`
+	// Backfill grants the explicit backfill of older paper records (see
+	// domain.CodeBackfillNotPermitted): a permission of its own, per user.
+	Backfill bool `json:"bf,omitempty"`
 }
 
 // Token limits: a token is short-lived by design, so a leaked one expires

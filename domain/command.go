@@ -30,8 +30,15 @@ type Actor struct {
 // Request carries what every command needs besides its own fields.
 type Request struct {
 	Actor Actor
-	// At is business time: when the act happened (a visit, a signature).
+	// At is the recorded time: the store's clock when the command is
+	// decided (the API fills it from its clock, which cmd/drip wires to the
+	// store's). Every window and deadline is measured on it; business times
+	// come in command fields and are bounded by TimeBounds against it.
 	At time.Time
+	// Backfill says the request is an explicit backfill of older paper
+	// records (a separate permission): business times may then lag At by
+	// more than TimeBounds.LagMax. It is recorded in events.Metadata.
+	Backfill bool
 	// IdempotencyKey, if not empty, makes the command safe to retry: a
 	// second request with the same key (from the same actor) returns the
 	// first one's result and writes nothing.
@@ -188,7 +195,7 @@ func (x *Executor) encode(req Request, key, stream string, version uint64, paylo
 	meta := events.Metadata{
 		ActorID: req.Actor.ID, Role: req.Actor.Role, Jurisdiction: req.Actor.Jurisdiction,
 		IdempotencyKey: key, CorrelationID: req.CorrelationID, CausationID: req.CausationID,
-		OccurredAt: req.At,
+		OccurredAt: req.At, Backfill: req.Backfill,
 	}
 	evs := make([]events.Event, len(payloads))
 	for i, p := range payloads {

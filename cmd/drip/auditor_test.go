@@ -42,11 +42,12 @@ func TestAuditorWalkthrough(t *testing.T) {
 	keyFile := filepath.Join(dir, "auditor-notary.pub")
 	must(t, os.WriteFile(keyFile, vkey, 0o644))
 
+	registerComplainedHousehold(t, srv, key, now)
 	complain(t, srv, tok, "12317-2026-000001")
 	var first []byte
 	waitFor(t, func() bool {
 		first = httpGet(t, srv, audTok, "/checkpoints/latest", -1)
-		return bytes.Contains(first, []byte("\n1\n"))
+		return bytes.Contains(first, []byte("\n2\n"))
 	})
 	oldFile := filepath.Join(dir, "kept-checkpoint")
 	must(t, os.WriteFile(oldFile, first, 0o644))
@@ -64,12 +65,12 @@ func TestAuditorWalkthrough(t *testing.T) {
 	var newer []byte
 	waitFor(t, func() bool {
 		newer = httpGet(t, srv, audTok, "/checkpoints/latest", -1)
-		return !bytes.Equal(newer, first) && !bytes.Contains(newer, []byte("\n2\n"))
+		return !bytes.Equal(newer, first) && !bytes.Contains(newer, []byte("\n3\n"))
 	})
 	size := strings.Split(string(newer), "\n")[1]
 	newFile, proofFile := filepath.Join(dir, "new-checkpoint"), filepath.Join(dir, "proof")
 	must(t, os.WriteFile(newFile, newer, 0o644))
-	must(t, os.WriteFile(proofFile, httpGet(t, srv, audTok, "/proofs/consistency?from=1&to="+size+"&format=text", 200), 0o644))
+	must(t, os.WriteFile(proofFile, httpGet(t, srv, audTok, "/proofs/consistency?from=2&to="+size+"&format=text", 200), 0o644))
 	if out := drip(t, "verify", "consistency", "--key", keyFile, oldFile, newFile, proofFile); !strings.Contains(out, "verified") {
 		t.Fatalf("verify consistency: %s", out)
 	}

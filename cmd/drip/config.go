@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/complaint"
@@ -19,6 +20,8 @@ type settings struct {
 	lines      domain.PovertyLines
 	rules      complaint.Rules
 	scorecards *scorecard.Catalog
+	// bounds bound business times against recorded time (zero: defaults).
+	bounds domain.TimeBounds
 }
 
 // fileConfig is the JSON of `drip serve --config FILE`, for example:
@@ -27,7 +30,8 @@ type settings struct {
 //	  "povertyLinesFen": {"2014": 280000, "2015": 285500},
 //	  "complaintDeadlines": {"money_not_received": {"acknowledgeWorkingDays": 1, "resolveDays": 10}},
 //	  "holidays": ["2026-10-01", "2026-10-02"],
-//	  "scorecardsDir": "/etc/drip/cards"
+//	  "scorecardsDir": "/etc/drip/cards",
+//	  "businessLagMaxDays": 31, "businessSkewMaxMinutes": 10
 //	}
 //
 // Lines it names replace the default line of that year; categories it does
@@ -38,6 +42,12 @@ type fileConfig struct {
 	ComplaintDeadlines complaint.Deadlines `json:"complaintDeadlines"`
 	Holidays           []string            `json:"holidays"`
 	ScorecardsDir      string              `json:"scorecardsDir"`
+	// BusinessLagMaxDays is how many days a business time may lag the
+	// recorded time without an explicit backfill (domain.TimeBounds).
+	BusinessLagMaxDays int `json:"businessLagMaxDays"`
+	// BusinessSkewMaxMinutes is how far ahead of the recorded time a
+	// business time may be.
+	BusinessSkewMaxMinutes int `json:"businessSkewMaxMinutes"`
 }
 
 // configBytesMax bounds a configuration file.
@@ -76,6 +86,14 @@ func loadSettings(path string) (settings, error) {
 	}
 	if err := s.rules.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	s.bounds = domain.TimeBounds{SkewMax: time.Duration(fc.BusinessSkewMaxMinutes) * time.Minute,
+		LagMax: time.Duration(fc.BusinessLagMaxDays) * 24 * time.Hour}
+	if fc.BusinessLagMaxDays < 0 || fc.BusinessLagMaxDays > 366 || fc.BusinessSkewMaxMinutes < 0 || fc.BusinessSkewMaxMinutes > 60 {
+		errs = append(errs, fmt.Errorf("businessLagMaxDays %d (0..366, 0 the default) or businessSkewMaxMinutes %d (0..60) out of range",
+			fc.BusinessLagMaxDays, fc.BusinessSkewMaxMinutes))
+	} else if err := s.bounds.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("business time bounds: %w", err))
 	}
 	if fc.ScorecardsDir != "" {
 		extra, err := scorecard.LoadDir(os.DirFS(fc.ScorecardsDir))

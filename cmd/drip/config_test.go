@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drip-ledger/drip/domain/complaint"
 )
@@ -65,5 +66,21 @@ func TestSettingsFileWithSeveralMistakesNamesEach(t *testing.T) {
 	}
 	if _, err := loadSettings(writeFile(t, dir, "typo.json", `{"povertyLine": {}}`)); err == nil {
 		t.Error("an unknown setting was accepted")
+	}
+}
+
+func TestSettingsBoundBusinessTimes(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "drip.json", `{"businessLagMaxDays": 90, "businessSkewMaxMinutes": 5}`)
+	s, err := loadSettings(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.bounds.LagMax != 90*24*time.Hour || s.bounds.SkewMax != 5*time.Minute {
+		t.Fatalf("bounds %+v", s.bounds)
+	}
+	for _, bad := range []string{`{"businessLagMaxDays": 3650}`, `{"businessSkewMaxMinutes": -1}`} {
+		if _, err := loadSettings(writeFile(t, t.TempDir(), "drip.json", bad)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
 	}
 }

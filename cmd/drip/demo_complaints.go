@@ -341,14 +341,12 @@ func (w *demoWorld) intake(cat complaint.Category, at time.Time) demoIntake {
 		channel: pick(w, []complaint.Channel{complaint.ChannelPhone12317, complaint.ChannelPhone12317, complaint.ChannelPhone12317,
 			complaint.ChannelLetter, complaint.ChannelWeb, complaint.ChannelInPerson})}
 	v := pick(w, w.villages)
+	// Every subject exists when the complaint comes in: the server refuses
+	// a complaint about a household, project or payment not in the log
+	// (subject_not_found), so a deduction is told of the household, and a
+	// road's quality of its village.
 	switch cat {
-	case complaint.CategoryMoneyDeducted:
-		ref := fmt.Sprintf("ZF%d-%06d", at.Year()-1, w.rng.IntN(1_000_000))
-		in.subjectKind, in.subject = complaint.SubjectPayment, func() string { return ref }
-	case complaint.CategoryProjectQuality:
-		ref := fmt.Sprintf("WN-%d-ROAD-%02d", at.Year()-1, w.between(1, 40))
-		in.subjectKind, in.subject = complaint.SubjectProject, func() string { return ref }
-	case complaint.CategoryCadreMisconduct:
+	case complaint.CategoryProjectQuality, complaint.CategoryCadreMisconduct:
 		in.subjectKind, in.subject = complaint.SubjectVillage, func() string { return v.code }
 	default:
 		h := w.householdBefore(at, cat == complaint.CategoryWronglyExcluded)

@@ -108,6 +108,7 @@ func TestServeOnPostgreSQL(t *testing.T) {
 	now := time.Now()
 	tok, _ := api.IssueToken(key, api.Claims{User: "desk.zhang", Role: domain.RoleComplaintDesk, Jurisdiction: "520526",
 		IssuedAt: now.Unix(), ExpiresAt: now.Add(time.Hour).Unix()})
+	registerComplainedHousehold(t, base, key, now)
 	complain(t, base, tok, "12317-2026-000009")
 	waitFor(t, func() bool {
 		return bytes.Contains(httpGet(t, base, tok, "/complaints?position=1", -1), []byte("12317-2026-000009"))

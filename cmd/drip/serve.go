@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/drip-ledger/drip/api"
@@ -60,7 +61,7 @@ finish first.`, stderr)
 			return err
 		}
 	}
-	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Store: *storeURL, Origin: *origin, CheckpointInterval: *every, Settings: set, Forward: *forwardTo}, log, nil)
+	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Store: *storeURL, Origin: *origin, CheckpointInterval: *every, Settings: set, Forward: *forwardTo, Demo: *demo}, log, nil)
 }
 
 func newLogger(w io.Writer, asJSON bool) *slog.Logger {
@@ -83,6 +84,33 @@ type serveConfig struct {
 	Forward string
 	// Settings are the rules' configuration; the zero value means defaults.
 	Settings settings
+	// Demo is set by --demo. Only then may Clock be set.
+	Demo bool
+	// Clock, if set, is a simulated clock: the store's (it stamps every
+	// event's recorded time) and the server's (the recorded time commands
+	// are decided at, token expiry) at once. nil is the real clock. Every
+	// window and deadline runs on it, so outside a demo a simulated clock
+	// would let whoever sets it close a publicity at will: serve refuses it
+	// (errSimulatedClock).
+	Clock func() time.Time
+}
+
+// errSimulatedClock is serve's refusal of a simulated clock outside --demo,
+// or with a store whose recorded time is not this process's to set.
+var errSimulatedClock = errors.New("serve: a simulated clock is only for --demo on the embedded or in-memory store")
+
+// checkClock refuses a simulated clock outside a demo, and with a store
+// that stamps recorded time itself (PostgreSQL, KurrentDB): its events
+// would say one time and the rules would run on another.
+func (sc serveConfig) checkClock(storeURL string) error {
+	if sc.Clock == nil {
+		return nil
+	}
+	scheme, _, _ := strings.Cut(storeURL, ":")
+	if !sc.Demo || (scheme != "embedded" && scheme != "pebble" && scheme != "memory") {
+		return errSimulatedClock
+	}
+	return nil
 }
 
 // serve wires the server by hand, in dependency order, and runs its actors
@@ -91,6 +119,13 @@ type serveConfig struct {
 // server is listening (tests use it).
 func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- string) error {
 	cfg, dataDir := sc.API, sc.DataDir
+	storeURL := sc.Store
+	if storeURL == "" {
+		storeURL = "embedded:" + dataDir
+	}
+	if err := sc.checkClock(storeURL); err != nil {
+		return err
+	}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -99,11 +134,7 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 		return fmt.Errorf("token key: %w", err)
 	}
 	reg := registry()
-	storeURL := sc.Store
-	if storeURL == "" {
-		storeURL = "embedded:" + dataDir
-	}
-	raw, err := openStore(ctx, storeURL, reg, log)
+	raw, err := openStoreClocked(ctx, storeURL, reg, log, sc.Clock)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -150,6 +181,7 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 		deps.Notary, deps.VerifierKey = nt, verifierKey
 	}
 	deps.TokenKey = key.Public().(ed25519.PublicKey)
+	deps.Now = sc.Clock // nil: the real clock, the store's too
 	srv, err := api.New(cfg, deps)
 	if err != nil {
 		return err

@@ -21,10 +21,12 @@ func services(store events.Store, reg *events.Registry, set settings) (api.Deps,
 	if err != nil {
 		return api.Deps{}, err
 	}
+	complaints.Subjects = subjects{log: store, reg: reg}
 	households, err := household.NewService(x)
 	if err != nil {
 		return api.Deps{}, err
 	}
+	households.Bounds = set.bounds
 	funds, err := newFundService(store, reg, complaints)
 	if err != nil {
 		return api.Deps{}, err

@@ -87,6 +87,7 @@ func TestRequestsInFlightAtShutdownAreAnsweredAndKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	registerComplainedHousehold(t, base, key, now)
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
 
 	type result struct {

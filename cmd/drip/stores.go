@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	neturl "net/url"
 	"strings"
+	"time"
 
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/events/embedded"
@@ -33,6 +34,13 @@ const storeSchemes = "embedded:PATH (or pebble:PATH), postgres://USER@HOST/DB, k
 //
 // The caller closes it. Adding an engine is one more case here.
 func openStore(ctx context.Context, url string, reg *events.Registry, log *slog.Logger) (events.Store, error) {
+	return openStoreClocked(ctx, url, reg, log, nil)
+}
+
+// openStoreClocked is openStore whose embedded or in-memory store stamps
+// recorded time with now (nil: the real clock); the other stores stamp it
+// themselves (serve refuses a clock with them).
+func openStoreClocked(ctx context.Context, url string, reg *events.Registry, log *slog.Logger, now func() time.Time) (events.Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -46,7 +54,7 @@ func openStore(ctx context.Context, url string, reg *events.Registry, log *slog.
 		if path == "" {
 			return nil, fmt.Errorf("store %q: %s: needs a directory", url, scheme)
 		}
-		s, err := embedded.Open(path, reg, embedded.Options{Logger: log})
+		s, err := embedded.Open(path, reg, embedded.Options{Logger: log, Now: now})
 		if err != nil {
 			return nil, fmt.Errorf("store %q: %w", url, err)
 		}
@@ -75,7 +83,7 @@ func openStore(ctx context.Context, url string, reg *events.Registry, log *slog.
 		if rest != "" {
 			return nil, fmt.Errorf("store %q: memory: takes nothing after the colon", url)
 		}
-		return events.NewMemoryStore(reg, nil), nil
+		return events.NewMemoryStore(reg, now), nil
 	}
 	return nil, fmt.Errorf("store %q: %w %q: want %s", url, errUnknownScheme, scheme, storeSchemes)
 }

@@ -29,6 +29,7 @@ prefix ("" the nation, 520526 a county, 520526104201 a village).`, tokenKeyFile,
 	jur := fs.String("jurisdiction", "", "division-code prefix the user acts within")
 	ttl := fs.Duration("ttl", 8*time.Hour, fmt.Sprintf("lifetime, at most %v", api.TokenTTLMax))
 	dataDir := fs.String("data", "./drip-data", "data directory holding the deployment's key")
+	backfill := fs.Bool("backfill", false, "grant the backfill of older paper records (requests then send Drip-Backfill: true; each such event is an audit red flag)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -37,7 +38,7 @@ prefix ("" the nation, 520526 a county, 520526104201 a village).`, tokenKeyFile,
 		return err
 	}
 	now := time.Now()
-	tok, err := api.IssueToken(key, api.Claims{User: *user, Role: domain.Role(*role), Jurisdiction: *jur,
+	tok, err := api.IssueToken(key, api.Claims{User: *user, Role: domain.Role(*role), Jurisdiction: *jur, Backfill: *backfill,
 		IssuedAt: now.Unix(), ExpiresAt: now.Add(*ttl).Unix()})
 	if err != nil {
 		return fmt.Errorf("token issue: %w", err)

@@ -33,6 +33,8 @@ type Env struct {
 	ID    ID
 	At    time.Time
 	Rules Rules
+	// Subject is what the service learnt of a new complaint's subject.
+	Subject SubjectFacts
 }
 
 // Command is one thing an actor asks of a complaint.
@@ -90,6 +92,7 @@ func (c Receive) Decide(s State, e Env) ([]events.Payload, error) {
 	p.AcknowledgeBy, p.ResolveBy = due.AcknowledgeBy, due.ResolveBy
 	var ps domain.Problems
 	p.check(&ps)
+	checkNew(&ps, e, c.Subject, c.Division)
 	// The system channel and complainant belong to OpenAutomatically: a
 	// person cannot file a complaint in the fund ledger's name.
 	if c.Channel == ChannelSystem {

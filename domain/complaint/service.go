@@ -14,6 +14,9 @@ import (
 type Service struct {
 	x     *domain.Executor
 	rules Rules
+	// Subjects, if set, is asked whether a new complaint's subject exists
+	// and where it lies (see Subjects); cmd/drip always sets it.
+	Subjects Subjects
 }
 
 // NewService checks its executor and rules.
@@ -52,6 +55,11 @@ func (s *Service) Handle(ctx context.Context, req domain.Request, id string, cmd
 		return domain.Result{}, domain.Errorf(CodeOutsideJurisdiction, "the actor's jurisdiction %q is not a division-code prefix: %v", req.Actor.Jurisdiction, err)
 	}
 	env := Env{ID: cid, At: req.At, Rules: s.rules}
+	if r, ok := cmd.(Receive); ok && s.Subjects != nil {
+		if env.Subject, err = s.lookup(ctx, r.Subject); err != nil {
+			return domain.Result{}, err
+		}
+	}
 	return domain.Execute(ctx, s.x, req, Stream(cid), Aggregate, func(st State) ([]events.Payload, error) {
 		if place := placeOf(st, cmd); !place.IsZero() && !j.Contains(place) {
 			return nil, domain.Errorf(CodeOutsideJurisdiction, "complaint %s concerns %s, outside jurisdiction %q", cid, place, j)
@@ -79,4 +87,19 @@ func placeOf(st State, cmd Command) domain.DivisionCode {
 	}
 	d, _ := domain.ParseDivisionCode(code)
 	return d
+}
+
+// lookup asks Subjects about a subject whose reference has a valid shape;
+// a malformed one is left to the decision, which names it.
+func (s *Service) lookup(ctx context.Context, sub Subject) (SubjectFacts, error) {
+	var ps domain.Problems
+	checkSubject(&ps, sub, domain.DivisionCode{})
+	if len(ps) > 0 || sub.Kind == SubjectVillage {
+		return SubjectFacts{}, nil
+	}
+	places, found, err := s.Subjects.Places(ctx, sub)
+	if err != nil {
+		return SubjectFacts{}, err
+	}
+	return SubjectFacts{Checked: true, Found: found, Places: places}, nil
 }

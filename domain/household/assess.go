@@ -80,8 +80,9 @@ func (c Assess) Decide(s State, at time.Time) ([]events.Payload, error) {
 	if len(c.Answers) > AnswersMax {
 		ps.Addf("answers", CodeTooMany, "has %d answers, above the limit of %d", len(c.Answers), AnswersMax)
 	}
-	if c.NetIncomePerCapitaFen < 0 {
-		ps.Addf("netIncomePerCapitaFen", CodeNegative, "is negative")
+	checkIncome(&ps, "netIncomePerCapitaFen", c.NetIncomePerCapitaFen)
+	if y := at.In(chinaTime).Year(); c.Year > y && c.Year <= domain.PovertyLineYearMax {
+		ps.Addf("year", CodeYearAhead, "%d is after the recorded year %d", c.Year, y)
 	}
 	if err := ps.Err(); err != nil {
 		return nil, err
@@ -111,4 +112,31 @@ func (c Assess) Decide(s State, at time.Time) ([]events.Payload, error) {
 		return nil, err
 	}
 	return append(out, more...), nil
+}
+
+// NetIncomePerCapitaFenMax bounds a per-capita net income a command may
+// record: 1,000,000 yuan a person a year is beyond any household this
+// programme counts, and far from int64's end, so that tenfold (AtRisk) and
+// sums over a village cannot wrap.
+const NetIncomePerCapitaFenMax domain.Fen = 100_000_000
+
+// Codes of the identity bounds.
+const (
+	CodeIncomeTooLarge = "income_too_large"
+	CodeYearAhead      = "year_in_future"
+)
+
+// chinaTime is China Standard Time: a year begins for the programme at
+// midnight in Beijing, not in UTC.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// checkIncome checks an income a command records: not negative, not above
+// NetIncomePerCapitaFenMax.
+func checkIncome(ps *domain.Problems, field string, fen domain.Fen) {
+	switch {
+	case fen < 0:
+		ps.Addf(field, CodeNegative, "is negative")
+	case fen > NetIncomePerCapitaFenMax:
+		ps.Addf(field, CodeIncomeTooLarge, "%s yuan is above the limit of %s yuan a person a year", fen, NetIncomePerCapitaFenMax)
+	}
 }

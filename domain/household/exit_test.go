@@ -80,21 +80,22 @@ func TestMonitoring(t *testing.T) {
 	}
 	noLine := reassess(70, 400000)
 	noLine.Year = 2017
+	late := time.Date(2017, 12, 1, 9, 0, 0, 0, cst) // recorded after the years reassessed
 	run(t, []step{
-		{"an exited household at 70 points is monitored", exitedH(t), reassess(70, 500000), t0,
+		{"an exited household at 70 points is monitored", exitedH(t), reassess(70, 500000), late,
 			then(assessed(household.KindReassessment, 2016, 70, 500000), &household.MonitoringStarted{Risk: risk(2016, 70, 500000, 295200)})},
-		{"80 points is still at risk", exitedH(t), reassess(80, 500000), t0,
+		{"80 points is still at risk", exitedH(t), reassess(80, 500000), late,
 			then(assessed(household.KindReassessment, 2016, 80, 500000), &household.MonitoringStarted{Risk: risk(2016, 80, 500000, 295200)})},
-		{"an income a fen below 1.5 lines is at risk", exitedH(t), reassess(85, 442799), t0,
+		{"an income a fen below 1.5 lines is at risk", exitedH(t), reassess(85, 442799), late,
 			then(assessed(household.KindReassessment, 2016, 85, 442799), &household.MonitoringStarted{Risk: risk(2016, 85, 442799, 295200)})},
-		{"85 points and 1.5 lines is safe", exitedH(t), reassess(85, 442800), t0, then(assessed(household.KindReassessment, 2016, 85, 442800))},
-		{"a monitored household no longer at risk is no longer monitored", monitoredH(t), reassess(85, 500000), t0,
+		{"85 points and 1.5 lines is safe", exitedH(t), reassess(85, 442800), late, then(assessed(household.KindReassessment, 2016, 85, 442800))},
+		{"a monitored household no longer at risk is no longer monitored", monitoredH(t), reassess(85, 500000), late,
 			then(assessed(household.KindReassessment, 2016, 85, 500000), &household.MonitoringEnded{Risk: risk(2016, 85, 500000, 295200)})},
-		{"a monitored household still at risk stays monitored", monitoredH(t), reassess(75, 500000), t0,
+		{"a monitored household still at risk stays monitored", monitoredH(t), reassess(75, 500000), late,
 			then(assessed(household.KindReassessment, 2016, 75, 500000))},
-		{"an enrolled household's reassessment starts no monitoring", enrolledH(t), reassess(70, 400000), t0,
+		{"an enrolled household's reassessment starts no monitoring", enrolledH(t), reassess(70, 400000), late,
 			then(assessed(household.KindReassessment, 2016, 70, 400000))},
-		{"monitoring needs the year's line", exitedH(t), noLine, t0, refused(domain.CodePovertyLineUnknown)},
+		{"monitoring needs the year's line", exitedH(t), noLine, late, refused(domain.CodePovertyLineUnknown)},
 	})
 	if s := given(t, monitoredH(t)); s.Status() != household.StatusMonitored {
 		t.Fatalf("status = %s", s.Status())

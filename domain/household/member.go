@@ -55,6 +55,9 @@ const (
 	AccountDigitsMax = 30
 )
 
+// CodeHeadRelation is the code of a head whose relation is not "head".
+const CodeHeadRelation = "head_relation"
+
 // parse checks in and returns it as a Member. asOf refuses birth dates after
 // it (zero: not checked, for stored data). head says whether in is the head,
 // whose relation is "head" whatever was typed.
@@ -64,6 +67,11 @@ func (in MemberInput) parse(ps *domain.Problems, field string, asOf time.Time, h
 		LabourAbility: in.LabourAbility, Schooling: in.Schooling}
 	requireText(ps, field+".name", in.Name, NameRunesMax)
 	if head {
+		// The head is the head: a head typed as someone's child is a
+		// mistake to correct, not to record as "head" silently.
+		if in.Relation != "" && in.Relation != RelationHead {
+			ps.Addf(field+".relation", CodeHeadRelation, "the head's relation is %q, not %q", RelationHead, in.Relation)
+		}
 		m.Relation = RelationHead
 	} else {
 		oneOf(ps, field+".relation", in.Relation, relations[1:])

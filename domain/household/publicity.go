@@ -46,16 +46,16 @@ type RaiseObjection struct {
 
 func (RaiseObjection) Name() string { return "raise_objection" }
 
-// Decide needs a publicized household (enrollment or exit) and at within
-// the publicity, from StartsAt to before EndsAt (publicity_closed). Later
-// objections are complaints, for the 12317 desk.
+// Decide needs a publicized household (enrollment or exit) and at (the
+// recorded time) within the publicity's window (see publicityWindow;
+// publicity_closed). Later objections are complaints, for the 12317 desk.
 func (c RaiseObjection) Decide(s State, at time.Time) ([]events.Payload, error) {
 	if err := requireStatus("raise objection", s.Status(), StatusPublicized, StatusExitPublicized); err != nil {
 		return nil, err
 	}
-	if at.Before(s.publicity.StartsAt) || !at.Before(s.publicity.EndsAt) {
+	if opens, closes := s.publicityWindow(); at.Before(opens) || !at.Before(closes) {
 		return nil, errorf(CodePublicityClosed, "the publicity runs from %s to %s; %s is outside it",
-			s.publicity.StartsAt.Format(time.RFC3339), s.publicity.EndsAt.Format(time.RFC3339), at.Format(time.RFC3339))
+			opens.Format(time.RFC3339), closes.Format(time.RFC3339), at.Format(time.RFC3339))
 	}
 	ev := &ObjectionRaised{Number: len(s.objections) + 1, RaisedBy: c.RaisedBy, Statement: c.Statement}
 	if err := ev.Validate(); err != nil {
@@ -95,11 +95,40 @@ func (c ResolveObjection) Decide(s State, _ time.Time) ([]events.Payload, error)
 	return nil, errorf(CodeObjectionUnknown, "the current publicity has no objection %d", c.Number)
 }
 
-// publicityDone checks that the current publicity has ended by at and that
-// its objections are settled and none was upheld.
+// publicityWindow is when objections to the current publicity are taken,
+// on recorded time: it opens when the list was recorded (or at its StartsAt
+// if that is later) and closes PublicityDaysMin days after it opened, or at
+// EndsAt if that is later. A caller's StartsAt and EndsAt can lengthen the
+// window, never shorten it: a list dated last month and entered today is
+// still open to objections for seven days from today.
+func (s State) publicityWindow() (opens, closes time.Time) {
+	opens = s.publicity.StartsAt
+	if s.pubRecorded.After(opens) {
+		opens = s.pubRecorded
+	}
+	closes = opens.Add(PublicityDaysMin * 24 * time.Hour)
+	if s.publicity.EndsAt.After(closes) {
+		closes = s.publicity.EndsAt
+	}
+	return opens, closes
+}
+
+// PublicityWindow is when objections to the latest publicity are taken, on
+// recorded time (see RaiseObjection); ok is false without a publicity.
+func (s State) PublicityWindow() (opens, closes time.Time, ok bool) {
+	if s.publicity == nil {
+		return time.Time{}, time.Time{}, false
+	}
+	opens, closes = s.publicityWindow()
+	return opens, closes, true
+}
+
+// publicityDone checks that the current publicity's window has closed by at
+// (recorded time) and that its objections are settled and none was upheld.
 func publicityDone(s State, at time.Time) error {
-	if at.Before(s.publicity.EndsAt) {
-		return errorf(CodePublicityOpen, "the publicity runs until %s", s.publicity.EndsAt.Format(time.RFC3339))
+	if _, closes := s.publicityWindow(); at.Before(closes) {
+		return errorf(CodePublicityOpen, "the publicity runs until %s (%d days from when it was recorded at the earliest)",
+			closes.Format(time.RFC3339), PublicityDaysMin)
 	}
 	for _, o := range s.currentObjections() {
 		if o.Open() {

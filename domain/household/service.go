@@ -13,6 +13,9 @@ import (
 // does not check roles; the API does, with Permissions.
 type Service struct {
 	x *domain.Executor
+	// Bounds bound the business times commands carry (see Decide); the
+	// zero value means domain.DefaultTimeBounds.
+	Bounds domain.TimeBounds
 }
 
 // NewService returns a Service that executes with x.
@@ -37,8 +40,9 @@ func (s *Service) Handle(ctx context.Context, req domain.Request, file domain.Fi
 		return domain.Result{}, errorf(CodeOutsideJurisdiction, "household %s is outside the jurisdiction %q of %s",
 			file, req.Actor.Jurisdiction, req.Actor.ID)
 	}
+	w := When{At: req.At, Backfill: req.Backfill, Bounds: s.Bounds}
 	return domain.Execute(ctx, s.x, req, Stream(file), Aggregate, func(st State) ([]events.Payload, error) {
-		return c.Decide(st, req.At)
+		return Decide(c, st, w)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/household"
@@ -77,6 +78,7 @@ func TestServiceRunsTheProcedureAgainstTheStore(t *testing.T) {
 		NetIncomePerCapitaFen: 210000, Card: card}); err != nil {
 		t.Fatal(err)
 	}
+	req.At = appraisal().HeldAt.Add(time.Hour) // the meeting is recorded after it was held
 	if _, err := svc.Propose(ctx, req, file, household.Propose{Appraisal: appraisal(), Causes: causes()}); err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,9 @@ type State struct {
 	causes      CauseList
 	appraisal   *Appraisal // of the current enrollment proposal
 	publicity   *PublicityStarted
+	// pubRecorded is when the store recorded the latest publicity: its
+	// window is measured from it, not from the StartsAt a caller sent.
+	pubRecorded time.Time
 	round       int // publicities so far; objections belong to one
 	objections  []Objection
 	review      *Reviewed
@@ -230,7 +233,7 @@ func (s State) applyIdentification(e entry) (State, bool) {
 		s.setStatus(e, StatusProposed)
 	case *PublicityStarted:
 		pub := *p
-		s.publicity, s.round = &pub, s.round+1
+		s.publicity, s.pubRecorded, s.round = &pub, e.recordedAt, s.round+1
 		s.setStatus(e, map[string]Status{StageEnrollment: StatusPublicized, StageExit: StatusExitPublicized}[p.Stage])
 	case *ObjectionRaised:
 		stage := "" // only a damaged stream has an objection without a publicity

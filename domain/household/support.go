@@ -43,6 +43,8 @@ const (
 	CodeCadreAssigned   = "cadre_already_assigned"
 	CodeMeasureExists   = "measure_exists"
 	CodeVisitUnsigned   = "visit_unsigned"
+	// CodeCadreNotAssigned: a visit is by the household's helping cadre.
+	CodeCadreNotAssigned = "cadre_not_assigned"
 )
 
 // Cadre is a helping official.
@@ -294,6 +296,16 @@ func (RecordVisit) Name() string { return "record_visit" }
 // cadre and the household (visit_unsigned), with the four things seen.
 func (c RecordVisit) Decide(s State, at time.Time) ([]events.Payload, error) {
 	if err := requireStatus("record visit", s.Status(), helpedStatuses...); err != nil {
+		return nil, err
+	}
+	var ps domain.Problems
+	checkIncome(&ps, "netIncomePerCapitaFen", c.NetIncomePerCapitaFen)
+	if s.cadre == nil {
+		ps.Addf("cadreId", CodeCadreNotAssigned, "the household has no helping cadre assigned yet")
+	} else if c.CadreID != "" && c.CadreID != s.cadre.ID {
+		ps.Addf("cadreId", CodeCadreNotAssigned, "%q is not the household's helping cadre (%s)", c.CadreID, s.cadre.ID)
+	}
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	return validated(&Visited{VisitedAt: at, CadreID: c.CadreID, Seen: c.Seen, HandbookFilled: c.HandbookFilled,

@@ -71,14 +71,22 @@ func TestRecordVisit(t *testing.T) {
 	at := t0.AddDate(0, 3, 0)
 	want := &household.Visited{VisitedAt: at, CadreID: visit.CadreID, Seen: visit.Seen, HandbookFilled: true, NetIncomePerCapitaFen: 250000,
 		Concerns: visit.Concerns, Help: visit.Help, Signatures: visit.Signatures}
+	helped := append(enrolledH(t), &household.CadreAssigned{Cadre: household.Cadre{ID: "cadre-17", Name: "Liu Qiang", Rank: household.RankGeneral}})
+	stranger := visit
+	stranger.CadreID = "cadre-99"
+	rich := visit
+	rich.NetIncomePerCapitaFen = 1<<63 - 1
 	run(t, []step{
-		{"a signed visit with the seven words is recorded at its time", enrolledH(t), visit, at, then(want)},
-		{"a visit without the household's signature is refused", enrolledH(t), unsigned, at, refused("signatures visit_unsigned")},
-		{"a visit names all four things seen and known kinds of help", enrolledH(t), unseen, at,
+		{"a signed visit with the seven words is recorded at its time", helped, visit, at, then(want)},
+		{"a visit without the household's signature is refused", helped, unsigned, at, refused("signatures visit_unsigned")},
+		{"a visit names all four things seen and known kinds of help", helped, unseen, at,
 			refused("seen.students required", "help[0].kind value_unknown", "help[0].description required")},
 		{"a household not on file is not visited", surveyedH(t), visit, at, refused(household.CodeWrongStatus)},
+		{"a visit by a cadre not assigned to the household is refused", helped, stranger, at, refused("cadreId " + household.CodeCadreNotAssigned)},
+		{"a visit before any cadre is assigned is refused", enrolledH(t), visit, at, refused("cadreId " + household.CodeCadreNotAssigned)},
+		{"an income of int64's max is refused", helped, rich, at, refused("netIncomePerCapitaFen " + household.CodeIncomeTooLarge)},
 	})
-	if vs := given(t, append(enrolledH(t), want)).Visits(); len(vs) != 1 || !vs[0].VisitedAt.Equal(at) {
+	if vs := given(t, append(helped, want)).Visits(); len(vs) != 1 || !vs[0].VisitedAt.Equal(at) {
 		t.Fatalf("visits = %+v", vs)
 	}
 	_ = events.Payload(want)

@@ -27,13 +27,14 @@ const (
 	KindNoPublicity      Kind = "paid_without_publicity"
 	KindUnreconciled     Kind = "payment_unreconciled"
 	KindAcknowledgedLess Kind = "acknowledged_less_than_paid"
+	KindBackfilled       Kind = "backfilled_record"
 	positionsPerFlagMax       = 100
 )
 
 // Kinds lists every kind.
 func Kinds() []Kind {
 	return []Kind{KindFundsIdle1Y, KindFundsIdle2Y, KindIneligiblePayee, KindPaidAfterDeath, KindSharedAccount,
-		KindPayeeNotMember, KindIdenticalAmounts, KindNoPublicity, KindUnreconciled, KindAcknowledgedLess}
+		KindPayeeNotMember, KindIdenticalAmounts, KindNoPublicity, KindUnreconciled, KindAcknowledgedLess, KindBackfilled}
 }
 
 // Flag is one warning sign and the events that prove it.
@@ -103,7 +104,11 @@ type Page struct {
 //     before Now, neither settled nor failed; proof: the instruction (and
 //     the latest mismatching bank line);
 //   - acknowledged_less_than_paid: the household acknowledged less than it
-//     was paid; proof: the instruction and the acknowledgement.
+//     was paid; proof: the instruction and the acknowledgement;
+//   - backfilled_record: an event entered as an explicit backfill of older
+//     paper records (its business times escaped the lag bound, and the
+//     order of the facts it follows was not checked); subject: the event's
+//     ID; proof: the event.
 //
 // It scans the view: a county's payments take milliseconds.
 func (v *View) Flags(q Query) (Page, error) {
@@ -145,6 +150,11 @@ func (v *View) flags(now time.Time) []Flag {
 	}
 	out = append(out, v.sharedAccounts()...)
 	out = append(out, v.identicalAmounts()...)
+	for _, b := range v.backfills {
+		out = append(out, newFlag(KindBackfilled, b.county, b.place, b.id, b.occurredAt, 0,
+			fmt.Sprintf("%s by %s recorded on %s as a backfill of older records", b.typ, b.actor, b.recordedAt.Format(time.DateOnly)),
+			b.position))
+	}
 	return out
 }
 

@@ -80,6 +80,19 @@ type View struct {
 	payments       map[string]*payment
 	order          []*payment // in instruction order
 	mismatches     map[string]Mismatch
+	backfills      []backfill // in log order
+}
+
+// backfill is one event recorded as an explicit backfill of older paper
+// records (events.Metadata.Backfill).
+type backfill struct {
+	county     fund.County
+	place      string // the household's village, or "" for the county
+	id, typ    string
+	actor      string
+	occurredAt time.Time
+	recordedAt time.Time
+	position   uint64
 }
 
 type home struct {
@@ -147,6 +160,7 @@ func (v *View) Reset(context.Context) error {
 func (v *View) reset() {
 	v.position, v.households, v.appropriations = 0, map[string]*home{}, map[string]*appropriation{}
 	v.projects, v.payments, v.order, v.mismatches = map[string]*project{}, map[string]*payment{}, nil, map[string]Mismatch{}
+	v.backfills = nil
 }
 
 // Position is the last event applied.
@@ -180,9 +194,32 @@ func (v *View) Apply(_ context.Context, ev events.Event) error {
 		if err != nil {
 			return fmt.Errorf("redflags: position %d: %w", ev.Position, err)
 		}
+		if ev.Meta.Backfill {
+			v.noteBackfill(ev)
+		}
 	}
 	v.position = ev.Position
 	return nil
+}
+
+// noteBackfill keeps a backfilled household or fund event for its flag;
+// an event whose county cannot be told (a stream named otherwise) is kept
+// under no county and so listed to the nation only.
+func (v *View) noteBackfill(ev events.Event) {
+	b := backfill{id: ev.ID.String(), typ: ev.Type, actor: ev.Meta.ActorID, occurredAt: ev.Meta.OccurredAt,
+		recordedAt: ev.RecordedAt, position: ev.Position}
+	name := ev.Stream
+	for _, prefix := range []string{household.StreamPrefix, fund.PoolStreamPrefix, fund.ProjectStreamPrefix} {
+		name = strings.TrimPrefix(name, prefix)
+	}
+	if f, err := domain.ParseFileNumber(name); err == nil && strings.HasPrefix(ev.Stream, household.StreamPrefix) {
+		b.place = f.Village().String()
+		name = b.place
+	}
+	if len(name) >= 6 {
+		b.county, _ = fund.ParseCounty(name[:6])
+	}
+	v.backfills = append(v.backfills, b)
 }
 
 func (v *View) applyHousehold(ev events.Event, p events.Payload) error {

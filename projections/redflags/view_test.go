@@ -397,3 +397,31 @@ func TestFlagsAreFilteredByJurisdictionAndPaged(t *testing.T) {
 		t.Errorf("second page %+v", page)
 	}
 }
+
+// TestBackfilledRecordsAreFlagged: given a household's publicity entered as
+// an explicit backfill and a fund event entered normally, when the flags
+// are listed, then the backfilled event, and only it, is flagged in the
+// household's village.
+func TestBackfilledRecordsAreFlagged(t *testing.T) {
+	l := newLedger(t)
+	l.household(1)
+	l.project(100_000, true)
+	stream := household.Stream(file(1))
+	l.pos++
+	l.versions[stream]++
+	ev, err := l.reg.Encode(events.DeriveID(events.NilID, "backfilled"), events.Metadata{ActorID: "archive.li",
+		OccurredAt: t0, Backfill: true}, &household.ObjectionRaised{Number: 1, RaisedBy: "Wang Wu", Statement: "paper of 2019"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.Stream, ev.Version, ev.Position, ev.RecordedAt = stream, l.versions[stream], l.pos, t0.AddDate(1, 0, 0)
+	if err := l.v.Apply(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, l.flags(redflags.KindBackfilled, t0.AddDate(1, 0, 0)), fmt.Sprint(ev.ID, " [", ev.Position, "]"))
+	page, err := l.v.Flags(redflags.Query{Within: must(domain.ParseJurisdiction(village)), Kind: redflags.KindBackfilled,
+		Now: t0.AddDate(1, 0, 0), Limit: 10})
+	if err != nil || len(page.Flags) != 1 || page.Flags[0].Place != village {
+		t.Fatalf("the village's own listing %+v (%v)", page, err)
+	}
+}
