@@ -79,5 +79,10 @@ func (s *Store) index(b *pebble.Batch, g *group, key, val *[]byte) error {
 	if err := setMarker(b, marker{pos: last.pos, seg: g.seg, end: g.end}, *val); err != nil {
 		return err
 	}
+	if f := s.opts.faults; f != nil && f.index != nil {
+		if err := f.index(last.pos); err != nil {
+			return err
+		}
+	}
 	return s.db.Apply(b, pebble.NoSync)
 }

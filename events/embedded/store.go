@@ -148,6 +148,9 @@ func (s *Store) start(w *writer) {
 	w.s = s
 	w.lookupFn = w.lookup
 	w.h = newHandoff()
+	if s.opts.faults != nil {
+		s.opts.faults.h = w.h
+	}
 	s.zero = newZeroer(s.log.Warn, s.segs.dir, s.opts.SegmentBytes, w.zs)
 	go func() {
 		defer close(s.writerDone)

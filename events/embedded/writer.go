@@ -270,6 +270,11 @@ func (w *writer) place(g *group, r *request) {
 
 // roll starts a new segment, named by the next position, for g.
 func (w *writer) roll(g *group) error {
+	if f := w.s.opts.faults; f != nil && f.roll != nil {
+		if err := f.roll(w.nextPos); err != nil {
+			return err
+		}
+	}
 	f, zeroed, err := w.s.nextSegment(w.nextPos)
 	if err != nil {
 		return err
@@ -324,7 +329,7 @@ func (s *Store) runSyncer(h *handoff) {
 			failed = *f // the writer or the indexer stopped the store
 		}
 		if len(g.buf) > 0 && failed == nil {
-			failed = syncGroup(g)
+			failed = syncGroup(g, s.opts.faults)
 			if failed != nil {
 				s.fail(failed)
 			} else if s.zero.wants(g.zs) {
@@ -348,16 +353,26 @@ func (s *Store) runSyncer(h *handoff) {
 // group's write and fdatasync; Baseline reports to it too.
 var syncTrace func(start, wrote, synced time.Time, bytes, n int)
 
-func syncGroup(g *group) error {
+func syncGroup(g *group, fs *faults) error {
 	var t0, t1 time.Time
 	if syncTrace != nil {
 		t0 = time.Now()
+	}
+	if fs != nil && fs.write != nil {
+		if err := fs.write(g.seg, g.at, len(g.buf)); err != nil {
+			return err
+		}
 	}
 	if err := g.zs.write(g.buf, g.at); err != nil {
 		return err
 	}
 	if syncTrace != nil {
 		t1 = time.Now()
+	}
+	if fs != nil && fs.sync != nil {
+		if err := fs.sync(g.seg, g.at, len(g.buf)); err != nil {
+			return err
+		}
 	}
 	if err := unix.Fdatasync(g.zs.fd); err != nil {
 		return fmt.Errorf("embedded: fdatasync %s: %w", g.zs.f.Name(), err)
