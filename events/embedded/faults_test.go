@@ -1,0 +1,141 @@
+package embedded_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/events/embedded"
+)
+
+// errDisk is what the fault hooks return: a disk that failed.
+var errDisk = errors.New("injected disk failure")
+
+// outcome is what one Append was told.
+type outcome struct {
+	id  events.ID
+	err error
+}
+
+// checkNoLies closes s, reopens dir without faults and checks that every
+// append that was told nil is in the log: an append gets an error or is
+// durable, never "ok" and lost. It returns how many were told nil.
+func checkNoLies(t *testing.T, s *embedded.Store, dir string, outs []outcome) int {
+	t.Helper()
+	s.Close() // it may report the failure; what matters is what the log holds
+	r := open(t, dir, embedded.Options{})
+	defer r.Close()
+	have := map[events.ID]bool{}
+	for _, ev := range mustReadAll(t, r) {
+		have[ev.ID] = true
+	}
+	ok := 0
+	for _, o := range outs {
+		if o.err == nil {
+			ok++
+			if !have[o.id] {
+				t.Errorf("append of %v was acknowledged but is not in the log", o.id)
+			}
+		}
+	}
+	return ok
+}
+
+// waitFor polls cond (the pipeline gives no event to wait on from outside).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// TestRetryOfAFailedWriteIsNotAcknowledged queues an append and its retry,
+// the retry matched against the original while the original's write is in
+// flight, and fails that write: both must get the error.
+func TestRetryOfAFailedWriteIsNotAcknowledged(t *testing.T) {
+	for _, step := range []string{"write", "fdatasync"} {
+		t.Run(step, func(t *testing.T) {
+			inStep, release := make(chan struct{}), make(chan struct{})
+			var calls atomic.Int32
+			hook := func(uint64, int64, int) error {
+				if calls.Add(1) == 1 {
+					close(inStep)
+					<-release
+					return errDisk
+				}
+				return nil
+			}
+			fs := &embedded.Faults{}
+			if step == "write" {
+				fs.Write = hook
+			} else {
+				fs.Sync = hook
+			}
+			dir := t.TempDir()
+			s := open(t, dir, embedded.WithFaults(embedded.Options{}, fs))
+			ev := note(1, 50)
+			got := make(chan outcome, 2)
+			appendOne := func() {
+				_, err := s.Append(context.Background(), "s-1", events.NoStream, ev)
+				got <- outcome{ev.ID, err}
+			}
+			go appendOne()
+			<-inStep
+			go appendOne() // the retry
+			waitFor(t, "the retry to be placed", func() bool { return embedded.OpenGroupLen(fs) == 1 })
+			close(release)
+			outs := []outcome{<-got, <-got}
+			for i, o := range outs {
+				if !errors.Is(o.err, errDisk) {
+					t.Errorf("append %d: err %v; want the %s failure", i, o.err, step)
+				}
+			}
+			checkNoLies(t, s, dir, outs)
+		})
+	}
+}
+
+// TestRacingRetriesAroundAFailedGroup has goroutines append events, each
+// one twice (the original and a retry, racing), while a group's write fails
+// part-way: every append gets an error or is durable.
+func TestRacingRetriesAroundAFailedGroup(t *testing.T) {
+	const writers, perWriter, failAt = 16, 40, 6
+	var calls atomic.Int32
+	fs := &embedded.Faults{Write: func(uint64, int64, int) error {
+		if calls.Add(1) == failAt {
+			return errDisk
+		}
+		return nil
+	}}
+	dir := t.TempDir()
+	s := open(t, dir, embedded.WithFaults(embedded.Options{}, fs))
+	var mu sync.Mutex
+	var outs []outcome
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range perWriter {
+				// Writers w and w^1 append the same events: each is the
+				// other's retry.
+				ev := note((w/2)*perWriter+i, 40)
+				_, err := s.Append(context.Background(), fmt.Sprintf("s-%d", w/2), events.Any, ev)
+				mu.Lock()
+				outs = append(outs, outcome{ev.ID, err})
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if calls.Load() < failAt {
+		t.Fatalf("only %d groups written; the failure never happened", calls.Load())
+	}
+	ok := checkNoLies(t, s, dir, outs)
+	t.Logf("%d of %d appends acknowledged", ok, len(outs))
+}
