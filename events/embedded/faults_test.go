@@ -139,3 +139,58 @@ func TestRacingRetriesAroundAFailedGroup(t *testing.T) {
 	ok := checkNoLies(t, s, dir, outs)
 	t.Logf("%d of %d appends acknowledged", ok, len(outs))
 }
+
+// TestSubscriptionEndsWithTheStoresFailure: a subscriber of a store whose
+// write failed gets what was durable, then its channel closes and Err says
+// why, instead of waiting forever as if caught up.
+func TestSubscriptionEndsWithTheStoresFailure(t *testing.T) {
+	var fail atomic.Bool
+	fs := &embedded.Faults{Write: func(uint64, int64, int) error {
+		if fail.Load() {
+			return errDisk
+		}
+		return nil
+	}}
+	s := open(t, t.TempDir(), embedded.WithFaults(embedded.Options{}, fs))
+	defer s.Close()
+	ctx := context.Background()
+	if _, err := s.Append(ctx, "s-1", events.NoStream, note(1, 10)); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.Subscribe(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if ev := <-sub.C; ev.Position != 1 {
+		t.Fatalf("first event at %d", ev.Position)
+	}
+	fail.Store(true)
+	if _, err := s.Append(ctx, "s-1", events.Exact(1), note(2, 10)); !errors.Is(err, errDisk) {
+		t.Fatalf("Append: %v; want the write failure", err)
+	}
+	select {
+	case ev, ok := <-sub.C:
+		if ok {
+			t.Fatalf("got event %d after the failure", ev.Position)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the subscription is still open 10 s after the store failed")
+	}
+	if err := sub.Err(); !errors.Is(err, errDisk) {
+		t.Fatalf("Err: %v; want the write failure", err)
+	}
+	if !errors.Is(s.Err(), errDisk) {
+		t.Fatalf("store Err: %v; want the write failure", s.Err())
+	}
+	// A subscription opened after the failure ends the same way.
+	late, err := s.Subscribe(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range late.C {
+	}
+	if err := late.Err(); !errors.Is(err, errDisk) {
+		t.Fatalf("late subscription Err: %v; want the write failure", err)
+	}
+}

@@ -3,9 +3,9 @@ package embedded
 import (
 	"fmt"
 
-	"github.com/drip-ledger/drip/events"
-
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/drip-ledger/drip/events"
 )
 
 // runIndexer is stage 4 of the write pipeline (writer.go): it indexes each

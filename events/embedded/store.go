@@ -274,11 +274,36 @@ func (s *Store) indexed(pos uint64, err error) {
 	close(*s.indexedCh.Swap(&ch))
 }
 
-// fail records the first error that stops the store from writing.
+// fail records the first error that stops the store from writing, and ends
+// the subscriptions' waits: the head will not move again, and a subscriber
+// left waiting would look caught up (lag 0) while every append fails.
 func (s *Store) fail(err error) {
 	if s.failed.CompareAndSwap(nil, &err) {
 		s.log.Error("embedded: store stops writing", "err", err)
+		s.notify.Close()
 	}
+}
+
+// Err returns why the store stopped writing, or nil while it works. A
+// failed store stays failed: its appends fail, its subscriptions end with
+// this error, and only a new Open (after the cause is fixed) writes again.
+func (s *Store) Err() error {
+	if err := s.failed.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// wait is Subscribe's Wait: the notifier's, with the store's failure in
+// place of ErrClosed when the store failed rather than closed.
+func (s *Store) wait(ctx context.Context, pos uint64) error {
+	err := s.notify.Wait(ctx, pos)
+	if errors.Is(err, events.ErrClosed) {
+		if f := s.failed.Load(); f != nil {
+			return fmt.Errorf("embedded: subscription ends, the store failed: %w", *f)
+		}
+	}
+	return err
 }
 
 // Head implements events.Store.
@@ -304,7 +329,7 @@ func (s *Store) Subscribe(ctx context.Context, from uint64) (*events.Subscriptio
 	if s.closed {
 		return nil, events.ErrClosed
 	}
-	return events.Follow(ctx, from, events.FollowSource{ReadAll: s.ReadAll, Wait: s.notify.Wait}), nil
+	return events.Follow(ctx, from, events.FollowSource{ReadAll: s.ReadAll, Wait: s.wait}), nil
 }
 
 // Close implements events.Store: appends already queued are written and
