@@ -194,3 +194,65 @@ func TestSubscriptionEndsWithTheStoresFailure(t *testing.T) {
 		t.Fatalf("late subscription Err: %v; want the write failure", err)
 	}
 }
+
+// doneCtx is a context that is already done, but whose Err says nil the
+// first time: Append's first check lets it in, it is queued, and its wait
+// ends at once, before the sequencer has read its events.
+type doneCtx struct {
+	context.Context
+	checked atomic.Bool
+}
+
+func (c *doneCtx) Done() <-chan struct{} { return closedCh }
+func (c *doneCtx) Err() error {
+	if c.checked.Swap(true) {
+		return context.Canceled
+	}
+	return nil
+}
+
+var closedCh = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// TestCancelledAppendLeavesTheCallersEvents: once Append has returned on
+// a cancelled context, the caller may reuse its slice; the writer must not
+// read it any more. The race detector is what sees the read, so this test
+// fails only under -race.
+func TestCancelledAppendLeavesTheCallersEvents(t *testing.T) {
+	inWrite, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	fs := &embedded.Faults{Write: func(uint64, int64, int) error {
+		if calls.Add(1) == 1 {
+			close(inWrite)
+			<-release
+		}
+		return nil
+	}}
+	// One append per group, and the syncer held in the first group's
+	// write: the second group stays open and full, so the third append
+	// waits in the sequencer, unread.
+	s := open(t, t.TempDir(), embedded.WithFaults(embedded.Options{GroupAppendsMax: 1}, fs))
+	defer s.Close()
+	ctx := context.Background()
+	errs := make(chan error, 2)
+	go func() { _, err := s.Append(ctx, "s-1", events.NoStream, note(1, 10)); errs <- err }()
+	<-inWrite
+	go func() { _, err := s.Append(ctx, "s-2", events.NoStream, note(2, 10)); errs <- err }()
+	waitFor(t, "the second append to be placed", func() bool { return embedded.OpenGroupLen(fs) == 1 })
+	evs := []events.Event{note(3, 10)}
+	if _, err := s.Append(&doneCtx{Context: ctx}, "s-3", events.NoStream, evs...); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Append: %v", err)
+	}
+	// Release the syncer first, so nothing orders the sequencer's next
+	// step before the caller's reuse: -race reports a read of the slice.
+	close(release)
+	reused := note(4, 10)
+	evs[0] = reused // the caller reuses its slice
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Append(ctx, "s-4", events.NoStream, reused); err != nil {
+		t.Fatalf("append of the reused slice's event: %v", err)
+	}
+}

@@ -182,7 +182,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 	r.stream, r.expected, r.evs = stream, expected, evs
 	r.enc = encodeRecords(r.enc[:0], stream, evs)
 	s.hash(r)
-	r.accepted, r.res, r.err = false, events.AppendResult{}, nil
+	r.accepted, r.taken, r.abandoned, r.res, r.err = false, false, false, events.AppendResult{}, nil
 	if err := s.enqueue(ctx, r); err != nil {
 		r.evs = nil
 		s.reqs.Put(r)
@@ -194,8 +194,15 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 		select {
 		case <-r.done:
 		case <-done:
-			// The request stays with the writer, which still sends on done;
-			// it is not reused.
+			// The caller may reuse evs once Append returns, so the writer
+			// must be done reading them: either it has not taken the
+			// request yet and now never will (the append is not made), or
+			// this waits for it to finish placing it. The request stays
+			// with the writer, which may still send on done; it is not
+			// reused.
+			r.claim.Lock()
+			r.abandoned = !r.taken
+			r.claim.Unlock()
 			return events.AppendResult{}, ctx.Err()
 		}
 	}

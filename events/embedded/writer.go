@@ -68,9 +68,16 @@ type request struct {
 	streamHash uint64
 	idHashes   []uint64
 	accepted   bool // written by its group (not refused, not a retry)
-	res        events.AppendResult
-	err        error
-	done       chan struct{} // receives once, when res and err are final
+	// claim is held by the sequencer while it places the request, the only
+	// time the pipeline reads the caller's events; taken says it did, and
+	// abandoned that the caller's context ended first, so the request is
+	// dropped unread (Store.Append).
+	claim     sync.Mutex
+	taken     bool
+	abandoned bool
+	res       events.AppendResult
+	err       error
+	done      chan struct{} // receives once, when res and err are final
 }
 
 // group is one group commit.
@@ -121,7 +128,15 @@ func (w *writer) run() {
 			w.h.mu.Lock()
 			w.h.open = g
 		}
+		r.claim.Lock()
+		if r.abandoned {
+			r.claim.Unlock()
+			w.h.mu.Unlock()
+			continue
+		}
+		r.taken = true
 		w.place(g, r)
+		r.claim.Unlock()
 		w.size = g.at + int64(len(g.buf))
 		w.h.mu.Unlock()
 		w.h.signal(w.h.ready)
