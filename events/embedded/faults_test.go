@@ -256,3 +256,103 @@ func TestCancelledAppendLeavesTheCallersEvents(t *testing.T) {
 		t.Fatalf("append of the reused slice's event: %v", err)
 	}
 }
+
+// TestEachFaultStopsTheStoreWithoutLying injects each failure the disk can
+// cause, at its step of the pipeline, under appends from racing writers:
+// the store stops (Err says why, later appends get the error, its
+// subscriptions end) and every append it acknowledged is in the log.
+func TestEachFaultStopsTheStoreWithoutLying(t *testing.T) {
+	// nth fails the n-th call of a hook.
+	nth := func(n int32) func() error {
+		var calls atomic.Int32
+		return func() error {
+			if calls.Add(1) == n {
+				return errDisk
+			}
+			return nil
+		}
+	}
+	cases := []struct {
+		name   string
+		faults func() *embedded.Faults
+	}{
+		{"write", func() *embedded.Faults {
+			f := nth(20)
+			return &embedded.Faults{Write: func(uint64, int64, int) error { return f() }}
+		}},
+		{"fdatasync", func() *embedded.Faults {
+			f := nth(20)
+			return &embedded.Faults{Sync: func(uint64, int64, int) error { return f() }}
+		}},
+		{"index batch", func() *embedded.Faults {
+			f := nth(20)
+			return &embedded.Faults{Index: func(uint64) error { return f() }}
+		}},
+		{"seal", func() *embedded.Faults {
+			f := nth(2)
+			return &embedded.Faults{Seal: func(uint64) error { return f() }}
+		}},
+		{"segment roll", func() *embedded.Faults {
+			f := nth(2)
+			return &embedded.Faults{Roll: func(uint64) error { return f() }}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := open(t, dir, embedded.WithFaults(embedded.Options{SegmentBytes: embedded.SegmentBytesMin}, c.faults()))
+			ctx := context.Background()
+			sub, err := s.Subscribe(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				for range sub.C {
+				}
+			}()
+			const writers, perWriter = 8, 400 // about 10 segments of 64 KiB
+			var mu sync.Mutex
+			var outs []outcome
+			var wg sync.WaitGroup
+			for w := range writers {
+				wg.Go(func() {
+					for i := range perWriter {
+						ev := note(w*perWriter+i, 200)
+						_, err := s.Append(ctx, fmt.Sprintf("s-%d", w), events.Any, ev)
+						mu.Lock()
+						outs = append(outs, outcome{ev.ID, err})
+						mu.Unlock()
+						if err != nil && !errors.Is(err, errDisk) {
+							t.Errorf("append: %v; want the injected failure", err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			if !errors.Is(s.Err(), errDisk) {
+				t.Fatalf("store Err: %v; want the injected failure", s.Err())
+			}
+			if _, err := s.Append(ctx, "s-after", events.Any, note(1<<20, 10)); !errors.Is(err, errDisk) {
+				t.Errorf("append after the failure: %v; want the injected failure", err)
+			}
+			select {
+			case <-waitErr(sub):
+			case <-time.After(10 * time.Second):
+				t.Fatal("the subscription did not end after the failure")
+			}
+			if err := sub.Err(); !errors.Is(err, errDisk) {
+				t.Errorf("subscription Err: %v; want the injected failure", err)
+			}
+			ok := checkNoLies(t, s, dir, outs)
+			t.Logf("%d of %d appends acknowledged", ok, len(outs))
+		})
+	}
+}
+
+// waitErr is closed once sub has ended.
+func waitErr(sub *events.Subscription) <-chan struct{} {
+	c := make(chan struct{})
+	go func() { sub.Err(); close(c) }()
+	return c
+}
