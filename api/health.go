@@ -16,11 +16,15 @@ type readiness struct {
 	Ready       bool               `json:"ready"`
 	Head        uint64             `json:"head"`
 	Projections []ProjectionStatus `json:"projections"`
+	// StoreFailed is why the store failed for good, if it did.
+	StoreFailed string `json:"storeFailed,omitempty"`
 }
 
 // readyz answers 200 once every read model is within ReadyLagMax events of
-// the log's head and none has stopped; 503 otherwise, with the detail, so
-// queries are not routed to a server whose answers would be stale.
+// the log's head and none has stopped, and the store has not failed; 503
+// otherwise, with the detail, so queries are not routed to a server whose
+// answers would be stale (a failed store's head stops, so its read models
+// look caught up: lag alone would say ready).
 func (s *Server) readyz(c echo.Context) error {
 	head, err := s.deps.Store.Head(c.Request().Context())
 	if err != nil {
@@ -29,6 +33,9 @@ func (s *Server) readyz(c echo.Context) error {
 	r := readiness{Ready: true, Head: head, Projections: s.deps.Projections(c.Request().Context())}
 	if r.Projections == nil {
 		r.Projections = []ProjectionStatus{}
+	}
+	if err := storeErr(s.deps.Store); err != nil {
+		r.Ready, r.StoreFailed = false, err.Error()
 	}
 	for _, p := range r.Projections {
 		if p.StoppedAt != 0 || head-min(head, p.Position) > s.cfg.ReadyLagMax {

@@ -52,10 +52,29 @@ func (m *meteredStore) Append(ctx context.Context, stream string, expected event
 	return res, err
 }
 
+// failer is a store that can fail for good, as the embedded one does when
+// its disk fails: Err says why, nil while it works.
+type failer interface{ Err() error }
+
+// storeErr is why store failed for good, or nil (also for a store that
+// cannot tell).
+func storeErr(store events.Store) error {
+	if f, ok := store.(failer); ok {
+		return f.Err()
+	}
+	return nil
+}
+
+// Err passes on the wrapped store's failure (failer).
+func (m *meteredStore) Err() error { return storeErr(m.Store) }
+
 // RegisterProjectionLag exports drip_projection_lag_events{projection} and
-// drip_projection_stopped{projection}, read from status at each scrape.
+// drip_projection_stopped{projection}, read from status at each scrape, and
+// drip_store_failed.
 func RegisterProjectionLag(reg prometheus.Registerer, store events.Store, status func(context.Context) []ProjectionStatus) {
 	reg.MustRegister(&lagCollector{store: store, status: status,
+		failed: prometheus.NewDesc("drip_store_failed",
+			"1 if the event store failed for good: it writes nothing more, and the process should end.", nil, nil),
 		lag: prometheus.NewDesc("drip_projection_lag_events",
 			"Events in the log that the projection has not applied yet.", []string{"projection"}, nil),
 		stopped: prometheus.NewDesc("drip_projection_stopped",
@@ -67,11 +86,21 @@ type lagCollector struct {
 	store        events.Store
 	status       func(context.Context) []ProjectionStatus
 	lag, stopped *prometheus.Desc
+	failed       *prometheus.Desc
 }
 
-func (l *lagCollector) Describe(ch chan<- *prometheus.Desc) { ch <- l.lag; ch <- l.stopped }
+func (l *lagCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- l.lag
+	ch <- l.stopped
+	ch <- l.failed
+}
 
 func (l *lagCollector) Collect(ch chan<- prometheus.Metric) {
+	failed := 0.0
+	if storeErr(l.store) != nil {
+		failed = 1
+	}
+	ch <- prometheus.MustNewConstMetric(l.failed, prometheus.GaugeValue, failed)
 	// Collect is given no context by Prometheus; a scrape must not hang on a
 	// busy store, so bound it here.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

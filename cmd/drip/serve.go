@@ -117,7 +117,7 @@ func (sc serveConfig) checkClock(storeURL string) error {
 // (HTTP server, projections, signal handler) until one of them stops; then
 // all stop together. ready, if not nil, receives the bound address once the
 // server is listening (tests use it).
-func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- string) error {
+func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- string) (err error) {
 	cfg, dataDir := sc.API, sc.DataDir
 	storeURL := sc.Store
 	if storeURL == "" {
@@ -139,8 +139,13 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer func() {
-		if err := raw.Close(); err != nil {
-			log.Error("closing store", "err", err)
+		// A store that failed says so here too (and within a bound: see
+		// embedded.CloseTimeout), and the process exits non-zero.
+		if cerr := raw.Close(); cerr != nil {
+			log.Error("closing store", "err", cerr)
+			if err == nil {
+				err = fmt.Errorf("close store: %w", cerr)
+			}
 		}
 	}()
 	store := api.InstrumentStore(raw, metrics)
@@ -231,6 +236,21 @@ func runActors(ctx context.Context, a actors, log *slog.Logger) error {
 		fcfg := forward.Config{URL: a.sc.Forward, Logger: log}
 		g.Add(func() error { return forwardUntilDone(fctx, a.store, a.sc.DataDir, fcfg, log) }, func(error) { fcancel() })
 	}
+	if fs, ok := a.store.(failingStore); ok {
+		// A failed store writes nothing more and may hold files a failing
+		// disk took away: the process ends, non-zero, saying why, rather
+		// than serve reads that look current (api's /readyz says 503 until
+		// then).
+		fctx, fcancel := context.WithCancel(ctx)
+		g.Add(func() error {
+			select {
+			case <-fs.Failed():
+				return fmt.Errorf("the event store failed, drip stops: %w", fs.Err())
+			case <-fctx.Done():
+				return nil
+			}
+		}, func(error) { fcancel() })
+	}
 	sigctx, sigcancel := context.WithCancel(ctx)
 	g.Add(func() error {
 		<-sigctx.Done()
@@ -242,6 +262,13 @@ func runActors(ctx context.Context, a actors, log *slog.Logger) error {
 		err = nil
 	}
 	return err
+}
+
+// failingStore is a store that can fail for good (the embedded one):
+// Failed is closed when it does, and Err says why.
+type failingStore interface {
+	Failed() <-chan struct{}
+	Err() error
 }
 
 // openNotary opens the notary over the store, generating its keys on first

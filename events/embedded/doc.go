@@ -26,6 +26,15 @@
 // cuts off and logs; any other damage is reported as an
 // *events.CorruptError, never skipped.
 //
+// A failure of the disk (a write, an fdatasync, an index batch, a seal, a
+// segment roll, or Pebble's background work) stops the store for good: every
+// append of the failed group and after it gets the error, including retries
+// matched against an append still in flight, so no append is told "ok" and
+// lost; subscriptions end with the error; Err and Failed report it, so the
+// process can end; Close returns it within CloseTimeout; Pebble's repeated
+// reports are rate-limited in the log (lograte.go). Tests inject each of
+// these failures through the hooks in faults.go.
+//
 // Baseline (baseline.go) is the plain group-fsync file that benchmarks
 // compare the store's append throughput against.
 package embedded

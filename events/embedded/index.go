@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -103,14 +104,25 @@ var markerKey = []byte{keyMarker}
 // tables, so after a crash the index holds a prefix of them with the
 // markers of the last ones, and Open re-indexes the rest from the log. Measured here, Pebble's own
 // WAL (even unsynced) cost about 1 ms per append at one writer.
-func openIndex(path string, cacheBytes int64, log *slog.Logger) (*pebble.DB, error) {
+//
+// onErr, if not nil, receives Pebble's background errors (a failed flush or
+// compaction): the store fails on the first, since Pebble retries without
+// end and a flush that cannot finish would hold Close forever.
+func openIndex(path string, cacheBytes int64, log *slog.Logger, onErr func(error)) (*pebble.DB, error) {
 	cache := pebble.NewCache(cacheBytes)
 	defer cache.Unref()
+	pl := pebbleLogger{log: log, lim: new(logLimit)}
 	opts := &pebble.Options{
 		Cache:        cache,
-		Logger:       pebbleLogger{log},
+		Logger:       pl,
 		MemTableSize: 32 << 20,
 		DisableWAL:   true,
+		EventListener: &pebble.EventListener{BackgroundError: func(err error) {
+			if onErr != nil {
+				onErr(fmt.Errorf("embedded: index background error: %w", err))
+			}
+			pl.Errorf("background error: %s", err)
+		}},
 	}
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
@@ -125,7 +137,7 @@ func openIndex(path string, cacheBytes int64, log *slog.Logger) (*pebble.DB, err
 // checkFormat makes sure the index at path has the layout of indexFormat:
 // an empty index gets the version key; one of another version, or of none,
 // is deleted and recreated empty, and recovery rebuilds it from the log.
-func checkFormat(db *pebble.DB, path string, cacheBytes int64, log *slog.Logger) (*pebble.DB, error) {
+func checkFormat(db *pebble.DB, path string, cacheBytes int64, log *slog.Logger, onErr func(error)) (*pebble.DB, error) {
 	key := []byte{keyFormat}
 	v, closer, err := db.Get(key)
 	stale := false
@@ -153,7 +165,7 @@ func checkFormat(db *pebble.DB, path string, cacheBytes int64, log *slog.Logger)
 		if err := os.RemoveAll(path); err != nil {
 			return nil, fmt.Errorf("embedded: remove old index: %w", err)
 		}
-		if db, err = openIndex(path, cacheBytes, log); err != nil {
+		if db, err = openIndex(path, cacheBytes, log, onErr); err != nil {
 			return nil, err
 		}
 	}
@@ -220,15 +232,32 @@ func setMarker(b *pebble.Batch, m marker, scratch []byte) error {
 	return b.Set(markerKey, loc{pos: m.pos, seg: m.seg, off: m.end}.append(scratch[:0]), nil)
 }
 
-// pebbleLogger sends Pebble's messages to the store's logger.
-type pebbleLogger struct{ log *slog.Logger }
+// pebbleLogger sends Pebble's messages to the store's logger, rate-limited
+// (lograte.go).
+type pebbleLogger struct {
+	log *slog.Logger
+	lim *logLimit
+}
 
 func (l pebbleLogger) Infof(format string, args ...any) {
-	l.log.Debug(fmt.Sprintf(format, args...), "component", "pebble")
+	l.logf(slog.LevelDebug, format, args)
 }
 
 func (l pebbleLogger) Errorf(format string, args ...any) {
-	l.log.Error(fmt.Sprintf(format, args...), "component", "pebble")
+	l.logf(slog.LevelError, format, args)
+}
+
+func (l pebbleLogger) logf(level slog.Level, format string, args []any) {
+	ok, dropped := l.lim.allow()
+	if !ok {
+		return
+	}
+	attrs := []any{"component", "pebble"}
+	if dropped > 0 {
+		attrs = append(attrs, "dropped", dropped)
+	}
+	// Pebble's Logger has no context to pass on; slog.Info uses this one.
+	l.log.Log(context.Background(), level, fmt.Sprintf(format, args...), attrs...)
 }
 
 // Fatalf must not return (Pebble's contract: it calls it on a broken

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/drip-ledger/drip/events"
 )
 
 // runIndexer is stage 4 of the write pipeline (writer.go): it indexes each
@@ -52,13 +54,15 @@ func (ix *indexer) group(g *group) {
 	s.retired <- g
 }
 
-// ackFailed turns the group's accepted appends into failures: "may or may
-// not have been written" is what an error means for an append.
+// ackFailed fails every append of a failed group: "may or may not have
+// been written" is what an error means for an append. That includes the
+// retries place matched against an original still in flight (in this group
+// or an earlier one, whose failure made this one fail too) and the appends
+// it refused against versions the failed writes would have made: none of
+// them may be told that what it asked for is durable.
 func ackFailed(g *group, err error) {
 	for _, r := range g.reqs {
-		if r.accepted {
-			r.err = err
-		}
+		r.res, r.err = events.AppendResult{}, err
 	}
 }
 
@@ -78,6 +82,11 @@ func (s *Store) index(b *pebble.Batch, g *group, key, val *[]byte) error {
 	last := g.ents[len(g.ents)-1]
 	if err := setMarker(b, marker{pos: last.pos, seg: g.seg, end: g.end}, *val); err != nil {
 		return err
+	}
+	if f := s.opts.faults; f != nil && f.index != nil {
+		if err := f.index(last.pos); err != nil {
+			return err
+		}
 	}
 	return s.db.Apply(b, pebble.NoSync)
 }

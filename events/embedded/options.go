@@ -32,6 +32,10 @@ type Options struct {
 	// allocated as used). It must hold the ID filters: with less, every
 	// append's ID look-up reads and checksums them from disk.
 	IndexCacheBytes int64
+
+	// faults are the fault-injection hooks of tests (faults.go); nil in
+	// every real store.
+	faults *faults
 }
 
 // Defaults and bounds of Options.

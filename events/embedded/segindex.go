@@ -354,6 +354,11 @@ func readSealedMarker(db *pebble.DB) (uint64, error) {
 // memtable, its flush and compactions, most of what sustained appends paid
 // for sealing; the ingested table skips memtable and flush.
 func (s *Store) seal(m *segIndex) (err error) {
+	if f := s.opts.faults; f != nil && f.seal != nil {
+		if err := f.seal(m.seg); err != nil {
+			return err
+		}
+	}
 	path := filepath.Join(s.indexDir, fmt.Sprintf("seal-%020d.sst", m.seg))
 	f, err := vfs.Default.Create(path, vfs.WriteCategoryUnspecified)
 	if err != nil {

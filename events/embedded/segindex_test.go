@@ -62,7 +62,7 @@ func idsFill(t *testing.T, s *Store, n int) []events.AppendResult {
 // withIndex opens the closed store's index alone and runs fn on it.
 func withIndex(t *testing.T, dir string, fn func(db *pebble.DB)) {
 	t.Helper()
-	db, err := openIndex(filepath.Join(dir, "index"), 1<<20, quietLog)
+	db, err := openIndex(filepath.Join(dir, "index"), 1<<20, quietLog, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -47,6 +48,8 @@ type Store struct {
 	mu     sync.RWMutex
 	closed bool
 	failed atomic.Pointer[error] // why the store stopped writing, if it did
+	// failedCh is closed when failed is set, so Close can bound its wait.
+	failedCh chan struct{}
 
 	queue       chan *request
 	indexCh     chan *group
@@ -93,13 +96,17 @@ func Open(dir string, reg *events.Registry, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{reg: reg, opts: opts, log: opts.Logger, lock: lock, ids: newFilter(), streams: newFilter()}
+	// notify and failedCh exist before Pebble, which may report a
+	// background error (s.fail) from its first moment.
+	s.notify = events.NewNotifier(0)
+	s.failedCh = make(chan struct{})
 	indexDir := filepath.Join(dir, "index")
 	s.indexDir = indexDir
-	if s.db, err = openIndex(indexDir, opts.IndexCacheBytes, s.log); err != nil {
+	if s.db, err = openIndex(indexDir, opts.IndexCacheBytes, s.log, s.fail); err != nil {
 		lock.Close()
 		return nil, err
 	}
-	if s.db, err = checkFormat(s.db, indexDir, opts.IndexCacheBytes, s.log); err != nil {
+	if s.db, err = checkFormat(s.db, indexDir, opts.IndexCacheBytes, s.log, s.fail); err != nil {
 		s.db = nil
 		lock.Close()
 		return nil, err
@@ -133,7 +140,7 @@ func Open(dir string, reg *events.Registry, opts Options) (*Store, error) {
 
 // start launches the writer, the syncer and the indexer.
 func (s *Store) start(w *writer) {
-	s.notify = events.NewNotifier(s.head.Load())
+	s.notify.Advance(s.head.Load())
 	s.indexedPos.Store(s.head.Load())
 	ch := make(chan struct{})
 	s.indexedCh.Store(&ch)
@@ -148,6 +155,9 @@ func (s *Store) start(w *writer) {
 	w.s = s
 	w.lookupFn = w.lookup
 	w.h = newHandoff()
+	if s.opts.faults != nil {
+		s.opts.faults.h = w.h
+	}
 	s.zero = newZeroer(s.log.Warn, s.segs.dir, s.opts.SegmentBytes, w.zs)
 	go func() {
 		defer close(s.writerDone)
@@ -179,7 +189,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 	r.stream, r.expected, r.evs = stream, expected, evs
 	r.enc = encodeRecords(r.enc[:0], stream, evs)
 	s.hash(r)
-	r.accepted, r.res, r.err = false, events.AppendResult{}, nil
+	r.accepted, r.taken, r.abandoned, r.res, r.err = false, false, false, events.AppendResult{}, nil
 	if err := s.enqueue(ctx, r); err != nil {
 		r.evs = nil
 		s.reqs.Put(r)
@@ -191,8 +201,15 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 		select {
 		case <-r.done:
 		case <-done:
-			// The request stays with the writer, which still sends on done;
-			// it is not reused.
+			// The caller may reuse evs once Append returns, so the writer
+			// must be done reading them: either it has not taken the
+			// request yet and now never will (the append is not made), or
+			// this waits for it to finish placing it. The request stays
+			// with the writer, which may still send on done; it is not
+			// reused.
+			r.claim.Lock()
+			r.abandoned = !r.taken
+			r.claim.Unlock()
 			return events.AppendResult{}, ctx.Err()
 		}
 	}
@@ -271,11 +288,41 @@ func (s *Store) indexed(pos uint64, err error) {
 	close(*s.indexedCh.Swap(&ch))
 }
 
-// fail records the first error that stops the store from writing.
+// fail records the first error that stops the store from writing, and ends
+// the subscriptions' waits: the head will not move again, and a subscriber
+// left waiting would look caught up (lag 0) while every append fails.
 func (s *Store) fail(err error) {
 	if s.failed.CompareAndSwap(nil, &err) {
 		s.log.Error("embedded: store stops writing", "err", err)
+		close(s.failedCh)
+		s.notify.Close()
 	}
+}
+
+// Err returns why the store stopped writing, or nil while it works. A
+// failed store stays failed: its appends fail, its subscriptions end with
+// this error, and only a new Open (after the cause is fixed) writes again.
+func (s *Store) Err() error {
+	if err := s.failed.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// Failed is closed when the store fails (Err then says why), so whoever
+// runs the process can end it: a failed store writes nothing more.
+func (s *Store) Failed() <-chan struct{} { return s.failedCh }
+
+// wait is Subscribe's Wait: the notifier's, with the store's failure in
+// place of ErrClosed when the store failed rather than closed.
+func (s *Store) wait(ctx context.Context, pos uint64) error {
+	err := s.notify.Wait(ctx, pos)
+	if errors.Is(err, events.ErrClosed) {
+		if f := s.failed.Load(); f != nil {
+			return fmt.Errorf("embedded: subscription ends, the store failed: %w", *f)
+		}
+	}
+	return err
 }
 
 // Head implements events.Store.
@@ -301,11 +348,18 @@ func (s *Store) Subscribe(ctx context.Context, from uint64) (*events.Subscriptio
 	if s.closed {
 		return nil, events.ErrClosed
 	}
-	return events.Follow(ctx, from, events.FollowSource{ReadAll: s.ReadAll, Wait: s.notify.Wait}), nil
+	return events.Follow(ctx, from, events.FollowSource{ReadAll: s.ReadAll, Wait: s.wait}), nil
 }
 
+// CloseTimeout bounds how long Close waits, once the store has failed, for
+// its goroutines and Pebble to stop. A failed disk can hold them forever (a
+// flush Pebble retries without end); the process is expected to exit after
+// such a Close, and what is durable is in the log whatever was left behind.
+const CloseTimeout = 5 * time.Second
+
 // Close implements events.Store: appends already queued are written and
-// acknowledged, then the files are closed. It is safe to call twice.
+// acknowledged, then the files are closed. It is safe to call twice. On a
+// failed store it returns the failure, within CloseTimeout of it.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -316,6 +370,23 @@ func (s *Store) Close() error {
 	close(s.queue)
 	close(s.filterStop)
 	s.mu.Unlock()
+	done := make(chan error, 1)
+	go func() { done <- s.shutdown() }()
+	select {
+	case err := <-done:
+		return errors.Join(s.Err(), err)
+	case <-s.failedCh:
+	}
+	select {
+	case err := <-done:
+		return errors.Join(s.Err(), err)
+	case <-time.After(CloseTimeout):
+		return fmt.Errorf("embedded: close gave up after %v on a failed store: %w", CloseTimeout, s.Err())
+	}
+}
+
+// shutdown waits for the pipeline to stop and closes the files.
+func (s *Store) shutdown() error {
 	<-s.filterDone
 	<-s.writerDone
 	<-s.syncerDone
@@ -324,8 +395,12 @@ func (s *Store) Close() error {
 	s.zero.close()
 	s.notify.Close()
 	// A flush makes the next Open start from here instead of re-indexing
-	// the tail the memtable held; losing it would cost time, not data.
-	err := s.db.Flush()
+	// the tail the memtable held; losing it would cost time, not data. A
+	// failed store skips it: it may be what failed.
+	var err error
+	if s.Err() == nil {
+		err = s.db.Flush()
+	}
 	return errors.Join(err, s.closeFiles())
 }
 

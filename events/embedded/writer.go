@@ -68,9 +68,16 @@ type request struct {
 	streamHash uint64
 	idHashes   []uint64
 	accepted   bool // written by its group (not refused, not a retry)
-	res        events.AppendResult
-	err        error
-	done       chan struct{} // receives once, when res and err are final
+	// claim is held by the sequencer while it places the request, the only
+	// time the pipeline reads the caller's events; taken says it did, and
+	// abandoned that the caller's context ended first, so the request is
+	// dropped unread (Store.Append).
+	claim     sync.Mutex
+	taken     bool
+	abandoned bool
+	res       events.AppendResult
+	err       error
+	done      chan struct{} // receives once, when res and err are final
 }
 
 // group is one group commit.
@@ -121,7 +128,15 @@ func (w *writer) run() {
 			w.h.mu.Lock()
 			w.h.open = g
 		}
+		r.claim.Lock()
+		if r.abandoned {
+			r.claim.Unlock()
+			w.h.mu.Unlock()
+			continue
+		}
+		r.taken = true
 		w.place(g, r)
+		r.claim.Unlock()
 		w.size = g.at + int64(len(g.buf))
 		w.h.mu.Unlock()
 		w.h.signal(w.h.ready)
@@ -270,6 +285,11 @@ func (w *writer) place(g *group, r *request) {
 
 // roll starts a new segment, named by the next position, for g.
 func (w *writer) roll(g *group) error {
+	if f := w.s.opts.faults; f != nil && f.roll != nil {
+		if err := f.roll(w.nextPos); err != nil {
+			return err
+		}
+	}
 	f, zeroed, err := w.s.nextSegment(w.nextPos)
 	if err != nil {
 		return err
@@ -324,7 +344,7 @@ func (s *Store) runSyncer(h *handoff) {
 			failed = *f // the writer or the indexer stopped the store
 		}
 		if len(g.buf) > 0 && failed == nil {
-			failed = syncGroup(g)
+			failed = syncGroup(g, s.opts.faults)
 			if failed != nil {
 				s.fail(failed)
 			} else if s.zero.wants(g.zs) {
@@ -348,16 +368,26 @@ func (s *Store) runSyncer(h *handoff) {
 // group's write and fdatasync; Baseline reports to it too.
 var syncTrace func(start, wrote, synced time.Time, bytes, n int)
 
-func syncGroup(g *group) error {
+func syncGroup(g *group, fs *faults) error {
 	var t0, t1 time.Time
 	if syncTrace != nil {
 		t0 = time.Now()
+	}
+	if fs != nil && fs.write != nil {
+		if err := fs.write(g.seg, g.at, len(g.buf)); err != nil {
+			return err
+		}
 	}
 	if err := g.zs.write(g.buf, g.at); err != nil {
 		return err
 	}
 	if syncTrace != nil {
 		t1 = time.Now()
+	}
+	if fs != nil && fs.sync != nil {
+		if err := fs.sync(g.seg, g.at, len(g.buf)); err != nil {
+			return err
+		}
 	}
 	if err := unix.Fdatasync(g.zs.fd); err != nil {
 		return fmt.Errorf("embedded: fdatasync %s: %w", g.zs.f.Name(), err)
