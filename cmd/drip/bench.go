@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,7 +47,7 @@ side by side against one baseline.`, stderr)
 	writersFlag := fs.String("writers", "1,16,64,256", "comma-separated writer counts")
 	n := fs.Int("events", 0, "events to append per writer count; 0: 20000, or 400 per writer if more, so each writer's start and end weigh little")
 	asJSON := fs.Bool("json", false, "one JSON object per line: writers, events_per_s, baseline_events_per_s, ratio")
-	dir := fs.String("dir", ".", "directory for temporary stores and files (must be on the disk to measure)")
+	dir := fs.String("dir", "", "directory for the scratch stores and files, removed at the end of the run (default: the system's temporary directory, $TMPDIR or /tmp; it must be on the disk to measure)")
 	storesFlag := fs.String("store", "embedded", "comma-separated stores: embedded, or a postgres:// URL (a throw-away schema is made and dropped)")
 	rounds := fs.Int("rounds", 5, "rounds per writer count, each the baseline then the stores on a share of the events, so a disk's changes of speed weigh on all alike")
 	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles of the stores' shares of each round (not the baseline's) to PREFIX-<writers>[-<store index>]-r<round>.pprof, for go tool pprof (which merges them)")
@@ -124,12 +123,12 @@ func parseCounts(s string) ([]int, error) {
 // so a disk that changes speed from second to second (a shared machine's
 // does) weighs on all of them alike; each one's rate is its events over the
 // sum of its rounds' times.
-func benchAppend(ctx context.Context, dir string, stores []string, writers, n, rounds int, prof *profiler) ([]benchRow, error) {
-	tmp, err := os.MkdirTemp(dir, "drip-bench-")
+func benchAppend(ctx context.Context, dir string, stores []string, writers, n, rounds int, prof *profiler) (_ []benchRow, err error) {
+	tmp, remove, err := benchScratch(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer remove(&err)
 	// One registry encodes the events and checks them in the store, as in
 	// `drip serve`, where the command services and the store share it.
 	reg := benchRegistry()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,7 +33,7 @@ projection runner into a read model that only counts (what a rebuild at
 start costs beyond the store), and prints both and their ratio, per store.`, stderr)
 	n := fs.Int("events", 100000, "events in the log")
 	asJSON := fs.Bool("json", false, "one JSON object per line")
-	dir := fs.String("dir", ".", "directory for temporary stores")
+	dir := fs.String("dir", "", "directory for the scratch stores, removed at the end of the run (default: the system's temporary directory, $TMPDIR or /tmp)")
 	storesFlag := fs.String("store", "embedded", "comma-separated stores: embedded, or a postgres:// URL (a throw-away schema is made and dropped)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -61,12 +60,12 @@ start costs beyond the store), and prints both and their ratio, per store.`, std
 	return nil
 }
 
-func benchReplay(ctx context.Context, dir, spec string, n int) (replayRow, error) {
-	tmp, err := os.MkdirTemp(dir, "drip-bench-")
+func benchReplay(ctx context.Context, dir, spec string, n int) (_ replayRow, err error) {
+	tmp, remove, err := benchScratch(dir)
 	if err != nil {
 		return replayRow{}, err
 	}
-	defer os.RemoveAll(tmp)
+	defer remove(&err)
 	reg := benchRegistry()
 	store, done, err := openBenchStore(ctx, spec, tmp+"/store", reg)
 	if err != nil {
