@@ -57,7 +57,7 @@ func (p *ProjectProposed) Validate() error {
 		}
 		seen[v] = true
 	}
-	positive(&ps, "budgetFen", p.BudgetFen)
+	domain.CheckAmount(&ps, "budgetFen", p.BudgetFen, domain.AllocationFenMax)
 	optionalText(&ps, "description", p.Description, TextRunesMax)
 	return ps.Err()
 }

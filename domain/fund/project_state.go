@@ -177,7 +177,9 @@ func EvolveProject(s Project, ev events.Event, payload events.Payload) (Project,
 			s.received = map[string]bool{}
 		}
 		s.received[e.Allocation] = true
-		s.receivedFen += e.AmountFen
+		if s.receivedFen, err = addTo("project "+s.id.String()+"'s receipts", s.receivedFen, e.AmountFen); err != nil {
+			return s, err
+		}
 		s.lots = append(slices.Clone(s.lots), e.Lots...)
 	case *PaymentInstructed, *PaymentSettled, *PaymentFailed, *PaymentAcknowledged, *PaymentReversed:
 		s, err = s.applyPayment(ev, e)
@@ -232,11 +234,15 @@ func (s Project) applyPayment(ev events.Event, payload events.Payload) (Project,
 		if err != nil {
 			return s, err
 		}
+		transit, err := addTo("project "+s.id.String()+"'s transit", s.transitFen, e.AmountFen)
+		if err != nil {
+			return s, err
+		}
 		p := &Payment{PaymentInstructed: *e, Status: StatusInstructed, InstructedEventID: ev.ID}
 		if s.byRef == nil {
 			s.byRef, s.live = map[string]*Payment{}, map[payKey]int{}
 		}
-		s.lots, s.transitFen = lots, s.transitFen+e.AmountFen
+		s.lots, s.transitFen = lots, transit
 		s.payments = append(s.payments, p)
 		s.byRef[e.Ref] = p
 		s.live[keyOf(e)]++
@@ -247,15 +253,16 @@ func (s Project) applyPayment(ev events.Event, payload events.Payload) (Project,
 	if !ok {
 		return s, fmt.Errorf("fund: %s names payment %q, which the project never instructed", ev.Type, ref)
 	}
+	var err error
 	switch e := payload.(type) {
 	case *PaymentSettled:
 		p.Status, p.SettledEventID, p.BankRef = StatusSettled, ev.ID, e.BankRef
-		s.transitFen -= e.Transfer.AmountFen
+		s.transitFen, err = takeFrom("project "+s.id.String()+"'s transit", s.transitFen, e.Transfer.AmountFen)
 	case *PaymentFailed:
 		f := *e
 		p.Status, p.Failure = e.Outcome, &f
 		s.live[keyOf(&p.PaymentInstructed)]--
-		s.transitFen -= e.Transfer.AmountFen
+		s.transitFen, err = takeFrom("project "+s.id.String()+"'s transit", s.transitFen, e.Transfer.AmountFen)
 		s.lots = restore(s.lots, e.Lots)
 	case *PaymentAcknowledged:
 		a := *e
@@ -266,7 +273,7 @@ func (s Project) applyPayment(ev events.Event, payload events.Payload) (Project,
 		s.live[keyOf(&p.PaymentInstructed)]--
 		s.lots = restore(s.lots, e.Lots)
 	}
-	return s, nil
+	return s, err
 }
 
 func refOf(payload events.Payload) string {

@@ -171,9 +171,9 @@ func (v *View) DripTrail(j domain.Jurisdiction, file domain.FileNumber, after ui
 						FiscalYear: a.FiscalYear, Level: a.Level})
 				}
 				if p.trail.Status == fund.StatusSettled {
-					t.Documents[k].ReceivedFen += p.trail.Lots[i].AmountFen
+					t.Documents[k].ReceivedFen = mustAdd(t.Documents[k].ReceivedFen, p.trail.Lots[i].AmountFen)
 				} else {
-					t.Documents[k].InTransitFen += p.trail.Lots[i].AmountFen
+					t.Documents[k].InTransitFen = mustAdd(t.Documents[k].InTransitFen, p.trail.Lots[i].AmountFen)
 				}
 			}
 		}
@@ -203,13 +203,13 @@ type Flow struct {
 }
 
 func (f *Flow) add(s *share) {
-	f.AtProjectFen += s.atProject()
-	f.InstructedFen += s.instructed
-	f.InTransitFen += s.transit
-	f.SettledFen += s.settled
-	f.AcknowledgedFen += s.acked
-	f.ReturnedFen += s.returned
-	f.ReversedFen += s.reversed
+	f.AtProjectFen = mustAdd(f.AtProjectFen, s.atProject(nil))
+	f.InstructedFen = mustAdd(f.InstructedFen, s.instructed)
+	f.InTransitFen = mustAdd(f.InTransitFen, s.transit)
+	f.SettledFen = mustAdd(f.SettledFen, s.settled)
+	f.AcknowledgedFen = mustAdd(f.AcknowledgedFen, s.acked)
+	f.ReturnedFen = mustAdd(f.ReturnedFen, s.returned)
+	f.ReversedFen = mustAdd(f.ReversedFen, s.reversed)
 }
 
 // AllocationShare is what one allocation drew from an appropriation, and
@@ -300,7 +300,7 @@ func (v *View) Appropriation(j domain.Jurisdiction, id string, now time.Time, af
 			Contractor: p.trail.Contractor, Status: p.trail.Status, Position: p.position}
 		for i, s := range p.shares {
 			if s.appr == a {
-				dp.AmountFen += p.trail.Lots[i].AmountFen
+				dp.AmountFen = mustAdd(dp.AmountFen, p.trail.Lots[i].AmountFen)
 			}
 		}
 		t.Payments = append(t.Payments, dp)
@@ -311,7 +311,7 @@ func (v *View) Appropriation(j domain.Jurisdiction, id string, now time.Time, af
 func (v *View) appropriationTrail(a *appropriation, now time.Time) AppropriationTrail {
 	t := AppropriationTrail{Appropriation: a.info}
 	for _, s := range a.shares {
-		t.AllocatedFen += s.amount
+		t.AllocatedFen = mustAdd(t.AllocatedFen, s.amount)
 		t.Flow.add(s)
 	}
 	t.InPoolFen = a.info.AmountFen - t.AllocatedFen
@@ -477,7 +477,7 @@ func (v *View) beneficiary(pr *project, f domain.FileNumber) Beneficiary {
 	}
 	for _, p := range pr.payments {
 		if p.trail.Household == b.Household && p.trail.Status == fund.StatusSettled {
-			b.PaidFen += p.trail.AmountFen
+			b.PaidFen = mustAdd(b.PaidFen, p.trail.AmountFen)
 		}
 	}
 	return b

@@ -129,20 +129,20 @@ type Totals struct {
 func (t *Totals) add(p *payment) {
 	tr := &p.trail
 	t.Payments++
-	t.InstructedFen += tr.AmountFen
+	t.InstructedFen = mustAdd(t.InstructedFen, tr.AmountFen)
 	switch tr.Status {
 	case fund.StatusInstructed:
-		t.InTransitFen += tr.AmountFen
+		t.InTransitFen = mustAdd(t.InTransitFen, tr.AmountFen)
 	case fund.StatusSettled:
-		t.ReceivedFen += tr.AmountFen
+		t.ReceivedFen = mustAdd(t.ReceivedFen, tr.AmountFen)
 	case fund.StatusFailed, fund.StatusReturned:
-		t.ReturnedFen += tr.AmountFen
+		t.ReturnedFen = mustAdd(t.ReturnedFen, tr.AmountFen)
 	case fund.StatusReversed:
-		t.ReversedFen += tr.AmountFen
+		t.ReversedFen = mustAdd(t.ReversedFen, tr.AmountFen)
 	}
 	if a := tr.Acknowledged; a != nil {
-		t.AcknowledgedFen += a.AcknowledgedFen
-		t.ShortfallFen += a.ShortfallFen
+		t.AcknowledgedFen = mustAdd(t.AcknowledgedFen, a.AcknowledgedFen)
+		t.ShortfallFen = mustAdd(t.ShortfallFen, a.ShortfallFen)
 	}
 }
 
