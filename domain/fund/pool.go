@@ -136,11 +136,15 @@ type Pool struct {
 	allocations    []AllocationRecord
 }
 
-// Appropriation is an appropriation in a pool, with what is left of it.
+// Appropriation is an appropriation in a pool, with what is left of it:
+// AmountFen = allocated + CorrectedFen + RemainingFen.
 type Appropriation struct {
 	AppropriationReceived
 	EventID      events.ID  `json:"eventId"`
 	RemainingFen domain.Fen `json:"remainingFen"`
+	// CorrectedFen was taken back by Corrections, oldest first.
+	CorrectedFen domain.Fen   `json:"correctedFen"`
+	Corrections  []Correction `json:"corrections,omitempty"`
 }
 
 // AllocationRecord is an allocation with the event that made it.
@@ -224,6 +228,25 @@ func EvolvePool(p Pool, ev events.Event, payload events.Payload) (Pool, error) {
 		}
 		p.balance = balance
 		p.allocations = append(p.allocations, AllocationRecord{Allocated: *e, EventID: ev.ID, OccurredAt: ev.Meta.OccurredAt})
+	case *AppropriationCorrected:
+		a, ok := p.byDocument[e.Document]
+		if !ok || a.EventID != e.Corrects {
+			return p, fmt.Errorf("fund: correction of unknown appropriation %q (event %s)", e.Document, e.Corrects)
+		}
+		left, err := takeFrom("appropriation "+e.Document, a.RemainingFen, e.AmountFen)
+		if err != nil {
+			return p, err
+		}
+		corrected, err := addTo("appropriation "+e.Document+"'s corrections", a.CorrectedFen, e.AmountFen)
+		if err != nil {
+			return p, err
+		}
+		balance, err := takeFrom("pool "+e.County.String()+"'s balance", p.balance, e.AmountFen)
+		if err != nil {
+			return p, err
+		}
+		a.RemainingFen, a.CorrectedFen, p.balance = left, corrected, balance
+		a.Corrections = append(slices.Clone(a.Corrections), Correction{EventID: ev.ID, AmountFen: e.AmountFen, Reason: e.Reason})
 	default:
 		return p, fmt.Errorf("fund: pool: unknown event %s (%T)", ev.Type, payload)
 	}

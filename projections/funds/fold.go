@@ -17,7 +17,15 @@ func (v *View) applyPool(step Step, p events.Payload) error {
 			return fmt.Errorf("appropriation %q recorded twice in pool %s", e.Document, e.County)
 		}
 		v.appropriations[id] = &appropriation{info: Appropriation{ID: id, County: e.County.String(), Document: e.Document,
-			FiscalYear: e.FiscalYear, Level: e.Level, Purpose: e.Purpose, AmountFen: e.AmountFen, Recorded: step}}
+			FiscalYear: e.FiscalYear, Level: e.Level, Purpose: e.Purpose, AmountFen: e.AmountFen, Recorded: step,
+			Corrections: []Correction{}}}
+	case *fund.AppropriationCorrected:
+		appr := v.appropriations[AppropriationID(e.County.String(), e.Document)]
+		if appr == nil {
+			return fmt.Errorf("correction of unknown appropriation %q in pool %s", e.Document, e.County)
+		}
+		appr.info.CorrectedFen = v.ar.add(appr.info.CorrectedFen, e.AmountFen)
+		appr.info.Corrections = append(appr.info.Corrections, Correction{AmountFen: e.AmountFen, Reason: e.Reason, Corrects: e.Corrects, Step: step})
 	case *fund.Allocated:
 		if _, dup := v.allocations[e.Ref]; dup {
 			return fmt.Errorf("allocation %s recorded twice", e.Ref)
@@ -245,6 +253,8 @@ func (v *View) check(ev events.Event, p events.Payload) error {
 	switch e := p.(type) {
 	case *fund.AppropriationReceived:
 		return v.checkPool(e.County, []fund.Draw{{Document: e.Document}})
+	case *fund.AppropriationCorrected:
+		return v.checkPool(e.County, []fund.Draw{{Document: e.Document}})
 	case *fund.Allocated:
 		if err := v.checkPool(e.County, e.Draws); err != nil {
 			return err
@@ -280,8 +290,12 @@ func (v *View) checkPool(c fund.County, draws []fund.Draw) error {
 		if err := drawn.Err("appropriation " + d.Document + "'s allocations"); err != nil {
 			return err
 		}
-		if drawn.Fen() != a.AmountFen-a.RemainingFen {
-			return fmt.Errorf("appropriation %q: allocations draw %d fen, the pool says %d", a.Document, drawn.Fen(), a.AmountFen-a.RemainingFen)
+		// Bounded amounts (AppropriationFenMax): these differences fit.
+		if want := a.AmountFen - a.CorrectedFen - a.RemainingFen; drawn.Fen() != want {
+			return fmt.Errorf("appropriation %q: allocations draw %d fen, the pool says %d", a.Document, drawn.Fen(), want)
+		}
+		if appr.info.CorrectedFen != a.CorrectedFen {
+			return fmt.Errorf("appropriation %q: corrections take back %d fen, the pool says %d", a.Document, appr.info.CorrectedFen, a.CorrectedFen)
 		}
 	}
 	return nil

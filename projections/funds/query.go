@@ -314,7 +314,8 @@ func (v *View) appropriationTrail(a *appropriation, now time.Time) Appropriation
 		t.AllocatedFen = mustAdd(t.AllocatedFen, s.amount)
 		t.Flow.add(s)
 	}
-	t.InPoolFen = a.info.AmountFen - t.AllocatedFen
+	t.Corrections = slices.Clone(a.info.Corrections)
+	t.InPoolFen = a.info.AmountFen - a.info.CorrectedFen - t.AllocatedFen
 	t.IdleFen = t.InPoolFen + t.AtProjectFen
 	if t.IdleFen > 0 && now.After(a.info.Recorded.At) {
 		t.IdleDays = int(now.Sub(a.info.Recorded.At) / (24 * time.Hour))

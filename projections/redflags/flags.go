@@ -165,7 +165,7 @@ func newFlag(kind Kind, county fund.County, place, subject string, since time.Ti
 func (v *View) idle(now time.Time) []Flag {
 	var out []Flag
 	for _, a := range v.appropriations {
-		idle := a.amountFen - a.committedFen
+		idle := a.amountFen - a.correctedFen - a.committedFen // corrected money went back: not idle
 		if idle <= 0 || !now.After(a.at.AddDate(1, 0, 0)) {
 			continue
 		}

@@ -92,6 +92,7 @@ type appropriation struct {
 	county, document string
 	amountFen        domain.Fen
 	committedFen     domain.Fen // drawn by live payments
+	correctedFen     domain.Fen // taken back to the source by corrections
 	at               time.Time
 	position         uint64
 	allocations      []uint64
@@ -209,6 +210,14 @@ func (v *View) applyFund(ev events.Event, p events.Payload) error {
 	case *fund.AppropriationReceived:
 		v.appropriations[e.County.String()+"|"+e.Document] = &appropriation{county: e.County.String(), document: e.Document,
 			amountFen: e.AmountFen, at: ev.Meta.OccurredAt, position: ev.Position}
+	case *fund.AppropriationCorrected:
+		if a := v.appropriations[e.County.String()+"|"+e.Document]; a != nil {
+			s, ok := domain.AddFen(a.correctedFen, e.AmountFen)
+			if !ok || s > a.amountFen {
+				return fmt.Errorf("appropriation %q: corrections of %d+%d fen exceed its %d", e.Document, a.correctedFen, e.AmountFen, a.amountFen)
+			}
+			a.correctedFen = s
+		}
 	case *fund.Allocated:
 		for _, d := range e.Draws {
 			if a := v.appropriations[e.County.String()+"|"+d.Document]; a != nil {
@@ -265,7 +274,7 @@ func (v *View) commit(p fund.ProjectID, lots []fund.Lot, sign int) error {
 		if sign < 0 {
 			next, ok = domain.SubFen(a.committedFen, l.AmountFen)
 		}
-		if !ok || next < 0 || next > a.amountFen {
+		if !ok || next < 0 || next > a.amountFen-a.correctedFen {
 			return fmt.Errorf("appropriation %q: live payments would draw %d%+d×%d fen of its %d", l.Document, a.committedFen, sign, l.AmountFen, a.amountFen)
 		}
 		a.committedFen = next
