@@ -57,6 +57,10 @@ const (
 	CodeHashFormat        = "hash_format"
 	CodeTransferMismatch  = "transfer_mismatch"
 	CodeVillageOutside    = "village_outside_county"
+	CodeDateFormat        = "date_format"
+	// CodeValueDateBeforeInstruction: a bank dates a settlement or failure
+	// before the payment was instructed.
+	CodeValueDateBeforeInstruction = "value_date_before_instruction"
 )
 
 func errorf(code, format string, args ...any) *domain.Error {

@@ -158,10 +158,12 @@ func (p *PaymentInstructed) checkPayee(ps *domain.Problems) {
 // PaymentSettled: the bank reported the payment paid (the second phase):
 // the money leaves transit for the payee.
 type PaymentSettled struct {
-	Project  ProjectID `json:"project"`
-	Ref      string    `json:"ref"`
-	BankRef  string    `json:"bankRef"`
-	Transfer Transfer  `json:"transfer"`
+	Project ProjectID `json:"project"`
+	Ref     string    `json:"ref"`
+	BankRef string    `json:"bankRef"`
+	// ValueDate is the bank's date (business time), when the bank gave it.
+	ValueDate string   `json:"valueDate,omitempty"`
+	Transfer  Transfer `json:"transfer"`
 }
 
 func (*PaymentSettled) EventType() string { return TypePaymentSettled }
@@ -190,13 +192,15 @@ func (p *PaymentSettled) Validate() error {
 // (returned): the money goes from transit back to the project, and the
 // lots the payment drew are restored at the front of the project's queue.
 type PaymentFailed struct {
-	Project  ProjectID     `json:"project"`
-	Ref      string        `json:"ref"`
-	Outcome  PaymentStatus `json:"outcome"`
-	Reason   string        `json:"reason"`
-	BankRef  string        `json:"bankRef,omitempty"`
-	Lots     []Lot         `json:"lots"`
-	Transfer Transfer      `json:"transfer"`
+	Project ProjectID     `json:"project"`
+	Ref     string        `json:"ref"`
+	Outcome PaymentStatus `json:"outcome"`
+	Reason  string        `json:"reason"`
+	BankRef string        `json:"bankRef,omitempty"`
+	// ValueDate is the bank's date (business time), when the bank gave it.
+	ValueDate string   `json:"valueDate,omitempty"`
+	Lots      []Lot    `json:"lots"`
+	Transfer  Transfer `json:"transfer"`
 }
 
 func (*PaymentFailed) EventType() string { return TypePaymentFailed }

@@ -145,6 +145,8 @@ type Appropriation struct {
 	// CorrectedFen was taken back by Corrections, oldest first.
 	CorrectedFen domain.Fen   `json:"correctedFen"`
 	Corrections  []Correction `json:"corrections,omitempty"`
+	// RecordedAt is when the pool recorded it (the store's clock).
+	RecordedAt time.Time `json:"recordedAt"`
 }
 
 // AllocationRecord is an allocation with the event that made it.
@@ -206,7 +208,7 @@ func EvolvePool(p Pool, ev events.Event, payload events.Payload) (Pool, error) {
 		if err != nil {
 			return p, err
 		}
-		a := &Appropriation{AppropriationReceived: *e, EventID: ev.ID, RemainingFen: e.AmountFen}
+		a := &Appropriation{AppropriationReceived: *e, EventID: ev.ID, RemainingFen: e.AmountFen, RecordedAt: ev.Meta.OccurredAt}
 		p.county, p.balance = e.County, balance
 		p.appropriations = append(p.appropriations, a)
 		p.byDocument[e.Document] = a
@@ -314,7 +316,7 @@ func (Allocate) Name() string { return "allocate" }
 // appropriations in the pool (appropriation_not_found) each with enough left
 // (insufficient_funds), and a pool balance that covers the amount
 // (insufficient_funds).
-func (c Allocate) Decide(p Pool, _ Env) ([]events.Payload, error) {
+func (c Allocate) Decide(p Pool, e Env) ([]events.Payload, error) {
 	if len(p.allocations) >= AllocationsMax {
 		return nil, errorf(CodeLimit, "pool %s has made %d allocations, the limit", p.county, AllocationsMax)
 	}
@@ -337,6 +339,11 @@ func (c Allocate) Decide(p Pool, _ Env) ([]events.Payload, error) {
 		switch {
 		case !ok:
 			ps.Addf(fmt.Sprintf("draws[%d].document", i), CodeAppropriationNotFound, "appropriation %q is not in pool %s", d.Document, p.county)
+		case e.At.Before(a.RecordedAt):
+			// Recorded time only moves on; an allocation recorded before
+			// the appropriation it draws on is a clock gone backwards.
+			ps.Addf(fmt.Sprintf("draws[%d].document", i), domain.CodeTimeOrder, "appropriation %q was recorded at %s, after this allocation's %s",
+				d.Document, a.RecordedAt.Format(time.RFC3339), e.At.Format(time.RFC3339))
 		case a.RemainingFen < d.AmountFen:
 			ps.Addf(fmt.Sprintf("draws[%d].amountFen", i), CodeInsufficientFunds, "appropriation %q has %d fen left, not %d", d.Document, a.RemainingFen, d.AmountFen)
 		}

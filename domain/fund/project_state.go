@@ -23,6 +23,8 @@ type Project struct {
 	objections    []Objection
 	beneficiaries map[domain.FileNumber]Beneficiary
 	received      map[string]bool // allocation references taken in
+	receivedAt    time.Time       // recorded time of the last allocation taken in
+	publicizedAt  time.Time       // recorded time of PublicityStarted
 	lots          []Lot           // the queue, front first
 	receivedFen   domain.Fen
 	transitFen    domain.Fen
@@ -52,8 +54,10 @@ type Beneficiary struct {
 // Payment is a payment as it stands: its instruction and what became of it.
 type Payment struct {
 	PaymentInstructed
-	Status            PaymentStatus        `json:"status"`
-	InstructedEventID events.ID            `json:"instructedEventId"`
+	Status            PaymentStatus `json:"status"`
+	InstructedEventID events.ID     `json:"instructedEventId"`
+	// InstructedAt is the recorded time of the instruction.
+	InstructedAt      time.Time            `json:"instructedAt"`
 	SettledEventID    events.ID            `json:"settledEventId,omitzero"`
 	BankRef           string               `json:"bankRef,omitempty"`
 	Failure           *PaymentFailed       `json:"failure,omitempty"`
@@ -177,6 +181,7 @@ func EvolveProject(s Project, ev events.Event, payload events.Payload) (Project,
 			s.received = map[string]bool{}
 		}
 		s.received[e.Allocation] = true
+		s.receivedAt = ev.Meta.OccurredAt
 		if s.receivedFen, err = addTo("project "+s.id.String()+"'s receipts", s.receivedFen, e.AmountFen); err != nil {
 			return s, err
 		}
@@ -203,7 +208,7 @@ func (s Project) applyLifecycle(ev events.Event, payload events.Payload) Project
 		s.approval, s.status = &a, StatusApproved
 	case *PublicityStarted:
 		p := *e
-		s.publicity, s.status = &p, StatusPublicized
+		s.publicity, s.status, s.publicizedAt = &p, StatusPublicized, ev.Meta.OccurredAt
 	case *ObjectionRaised:
 		s.objections = append(slices.Clone(s.objections), Objection{ObjectionRaised: *e})
 	case *ObjectionResolved:
@@ -238,7 +243,7 @@ func (s Project) applyPayment(ev events.Event, payload events.Payload) (Project,
 		if err != nil {
 			return s, err
 		}
-		p := &Payment{PaymentInstructed: *e, Status: StatusInstructed, InstructedEventID: ev.ID}
+		p := &Payment{PaymentInstructed: *e, Status: StatusInstructed, InstructedEventID: ev.ID, InstructedAt: ev.Meta.OccurredAt}
 		if s.byRef == nil {
 			s.byRef, s.live = map[string]*Payment{}, map[payKey]int{}
 		}

@@ -54,7 +54,9 @@ func NewService(x *domain.Executor, complaints Complaints, cfg Config) (*Service
 	return &Service{x: x, complaints: complaints, cfg: cfg}, nil
 }
 
-func (s *Service) env(req domain.Request) Env { return Env{At: req.At, Config: s.cfg} }
+func (s *Service) env(req domain.Request) Env {
+	return Env{At: req.At, Config: s.cfg, Bounds: domain.DefaultTimeBounds()}
+}
 
 // authorize checks the actor's role and parses its jurisdiction.
 func authorize(req domain.Request, command string) (domain.Jurisdiction, error) {

@@ -122,10 +122,10 @@ func decideInstructed(d Decision, bl BankLine, p fund.Payment) Decision {
 	}
 	d.Outcome = Outcome(l.Status)
 	if l.Status == BankSettled {
-		d.Command = fund.SettlePayment{Ref: l.PaymentRef, BankRef: l.BankRef}
+		d.Command = fund.SettlePayment{Ref: l.PaymentRef, BankRef: l.BankRef, ValueDate: l.ValueDate}
 		return d
 	}
-	d.Command = fund.FailPayment{Ref: l.PaymentRef, Outcome: fund.PaymentStatus(l.Status), Reason: l.Reason, BankRef: l.BankRef}
+	d.Command = fund.FailPayment{Ref: l.PaymentRef, Outcome: fund.PaymentStatus(l.Status), Reason: l.Reason, BankRef: l.BankRef, ValueDate: l.ValueDate}
 	d.Event = &LineReturned{BankLine: bl}
 	return d
 }
