@@ -85,7 +85,7 @@ func (c InstructPayment) Decide(s Project, e Env) ([]events.Payload, error) {
 	if err := s.require("pay from", StatusPublicized, StatusImplementing, StatusCompleted, StatusAccepted); err != nil {
 		return nil, err
 	}
-	if err := s.releasable(e.At); err != nil {
+	if err := s.releasable(e); err != nil {
 		return nil, err
 	}
 	if s.status == StatusPublicized {
