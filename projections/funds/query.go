@@ -412,11 +412,15 @@ type Beneficiary struct {
 	Village   string `json:"village"`
 	HeadName  string `json:"headName"`
 	// HeadResidentID is masked: 520526********1234.
-	HeadResidentID  string     `json:"headResidentId"`
-	Members         int        `json:"members"`
-	HouseholdStatus string     `json:"householdStatus"`
-	AssignedAt      time.Time  `json:"assignedAt"`
-	PaidFen         domain.Fen `json:"paidFen"`
+	HeadResidentID string `json:"headResidentId"`
+	Members        int    `json:"members"`
+	// HouseholdStatus is the household's status now, from its own stream
+	// (an exited household shows as exited); StatusWhenAssigned is what it
+	// was when the project took it on.
+	HouseholdStatus    string     `json:"householdStatus"`
+	StatusWhenAssigned string     `json:"statusWhenAssigned"`
+	AssignedAt         time.Time  `json:"assignedAt"`
+	PaidFen            domain.Fen `json:"paidFen"`
 }
 
 // PublicityList is a project's beneficiaries as posted.
@@ -442,8 +446,12 @@ func (v *View) Publicity(id fund.ProjectID, after string, limit int) (PublicityL
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	pr := v.projects[id.String()]
-	if pr == nil {
-		return PublicityList{}, domain.Errorf(CodeProjectNotFound, "project %s is not in the project database", id)
+	// A project has a public list once it is publicized: before that its
+	// beneficiaries are a draft of the village and the office, and the
+	// answer is the same as for a project that does not exist, so the
+	// public endpoint does not reveal drafts either.
+	if pr == nil || !slices.Contains(publicStatuses, pr.state.Status()) {
+		return PublicityList{}, domain.Errorf(CodeProjectNotFound, "project %s has no publicity list", id)
 	}
 	out := PublicityList{Project: id.String(), Status: pr.state.Status(), Beneficiaries: []Beneficiary{}}
 	if p, ok := pr.state.Proposal(); ok {
@@ -470,9 +478,12 @@ func (v *View) Publicity(id fund.ProjectID, after string, limit int) (PublicityL
 func (v *View) beneficiary(pr *project, f domain.FileNumber) Beneficiary {
 	b := Beneficiary{Household: f.String(), Village: f.Village().String()}
 	if a, ok := pr.state.Beneficiary(f); ok {
-		b.HouseholdStatus, b.AssignedAt = a.HouseholdStatus, a.AssignedAt
+		b.HouseholdStatus, b.StatusWhenAssigned, b.AssignedAt = a.HouseholdStatus, a.HouseholdStatus, a.AssignedAt
 	}
 	if hh, ok := v.households[f.String()]; ok {
+		if st := hh.Status(); st != "" {
+			b.HouseholdStatus = string(st)
+		}
 		head := hh.Head()
 		b.HeadName, b.HeadResidentID, b.Members = head.Name, head.ResidentID.Masked(), len(hh.Members())
 	}
@@ -554,3 +565,7 @@ func (v *View) Village(j domain.Jurisdiction, village domain.DivisionCode, after
 }
 
 func headName(s household.State) string { return s.Head().Name }
+
+// publicStatuses are the statuses of a project whose publicity list is
+// posted: from the start of its publicity on.
+var publicStatuses = []fund.ProjectStatus{fund.StatusPublicized, fund.StatusImplementing, fund.StatusCompleted, fund.StatusAccepted}
