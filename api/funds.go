@@ -36,6 +36,14 @@ type appropriationBody struct {
 	AmountFen  domain.Fen `json:"amountFen"`
 }
 
+type appropriationCorrectionBody struct {
+	// Document is the appropriation corrected; AmountFen what goes back
+	// to its source, at most what of it is still in the pool.
+	Document  string     `json:"document"`
+	AmountFen domain.Fen `json:"amountFen"`
+	Reason    string     `json:"reason"`
+}
+
 type drawBody struct {
 	Document  string     `json:"document"`
 	AmountFen domain.Fen `json:"amountFen"`
@@ -126,6 +134,11 @@ func (s *Server) fundRoutes() []route {
 			"Record an appropriation document (文号) landing in the county pool: the source level's account pays the pool.",
 			func(_ echo.Context, b *appropriationBody) (fund.PoolCommand, error) {
 				return fund.RecordAppropriation{Document: b.Document, FiscalYear: b.FiscalYear, Level: b.Level, Purpose: b.Purpose, AmountFen: b.AmountFen}, nil
+			}),
+		poolRoute(s, fund.CorrectAppropriation{}, pool+"/appropriations/corrections",
+			"Correct an appropriation by a compensating event: take back to its source what of it is still in the pool (never what was allocated), with a reason.",
+			func(_ echo.Context, b *appropriationCorrectionBody) (fund.PoolCommand, error) {
+				return fund.CorrectAppropriation{Document: b.Document, AmountFen: b.AmountFen, Reason: b.Reason}, nil
 			}),
 		poolRoute(s, fund.Allocate{}, pool+"/allocations",
 			"Allocate from the pool to an approved project, citing the appropriations drawn on; the project receives it at once.",

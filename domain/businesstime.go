@@ -39,6 +39,10 @@ func DefaultTimeBounds() TimeBounds {
 const (
 	CodeTimeInFuture     = "time_in_future"
 	CodeBackfillRequired = "backfill_required"
+	// CodeTimeOrder: a fact would come before one it follows
+	// (settled >= instructed >= allocated >= appropriated; an appraisal
+	// after the survey).
+	CodeTimeOrder = "time_order"
 )
 
 // Check returns nil if business may be recorded at recorded, or an *Error

@@ -2,7 +2,9 @@ package fund
 
 import (
 	"errors"
+
 	"fmt"
+	"github.com/drip-ledger/drip/domain"
 	"strings"
 	"time"
 )
@@ -55,4 +57,10 @@ func (c Config) Validate() error {
 type Env struct {
 	At     time.Time
 	Config Config
+	// Bounds bound business times against At (zero: no bound but the
+	// order rules; Service fills domain.DefaultTimeBounds).
+	Bounds domain.TimeBounds
+	// Backfill says the request enters older paper records, which may lag
+	// At beyond Bounds.LagMax (domain.Request.Backfill, once it exists).
+	Backfill bool
 }

@@ -16,8 +16,11 @@ import (
 type HouseholdFacts struct {
 	File   domain.FileNumber
 	Status household.Status
-	// ExitedAt is when the household last exited (business time), zero if
-	// it never did.
+	// ExitedAt is when the household's last exit was recorded: the exit
+	// event's Meta.OccurredAt, which is the request's recorded time (the
+	// store's clock, domain.Request.At), never a date the caller sends, so
+	// the support period cannot be stretched or shortened by a request.
+	// Zero if it never exited.
 	ExitedAt time.Time
 	// Account is its "one card" account, nil if it has none.
 	Account *BankAccount

@@ -93,10 +93,37 @@ func restore(queue []Lot, lots []Lot) []Lot {
 	return append(out, queue...)
 }
 
+// sumLots adds a project's queue. The queue holds parts of the allocations
+// the project received, whose total its fold checks (addTo), so this sum
+// cannot overflow; domain.Sum makes that a checked fact, not a hope.
 func sumLots(lots []Lot) domain.Fen {
-	var s domain.Fen
+	var s domain.Sum
 	for _, l := range lots {
-		s += l.AmountFen
+		s.Add(l.AmountFen)
 	}
-	return s
+	if s.Err("") != nil {
+		panic("fund: a project's lots overflow: its fold let in more than it received")
+	}
+	return s.Fen()
+}
+
+// addTo returns a+b for a fold, or an error naming what would overflow: a
+// fold never wraps (the rules refuse such a command before it is recorded,
+// so the error means the stream holds what no decision made).
+func addTo(what string, a, b domain.Fen) (domain.Fen, error) {
+	s, ok := domain.AddFen(a, b)
+	if !ok {
+		return a, fmt.Errorf("fund: %s: %d + %d fen overflows", what, a, b)
+	}
+	return s, nil
+}
+
+// takeFrom returns a-b for a fold, or an error if that goes below zero (no
+// balance but a source account's may) or overflows.
+func takeFrom(what string, a, b domain.Fen) (domain.Fen, error) {
+	s, ok := domain.SubFen(a, b)
+	if !ok || s < 0 {
+		return a, fmt.Errorf("fund: %s: %d - %d fen goes below zero", what, a, b)
+	}
+	return s, nil
 }

@@ -39,7 +39,7 @@ func (p *AllocationReceived) Validate() error {
 	}
 	requireRef(&ps, "allocation", p.Allocation)
 	requireID(&ps, "allocationEventId", p.AllocationEventID)
-	positive(&ps, "amountFen", p.AmountFen)
+	domain.CheckAmount(&ps, "amountFen", p.AmountFen, domain.AllocationFenMax)
 	checkLots(&ps, "lots", p.Lots, p.AmountFen, DrawsMax)
 	return ps.Err()
 }
@@ -56,7 +56,7 @@ func checkLots(ps *domain.Problems, field string, lots []Lot, amount domain.Fen,
 		requireRef(ps, f+".allocation", l.Allocation)
 		requireText(ps, f+".document", l.Document, DocumentRunesMax)
 		positive(ps, f+".amountFen", l.AmountFen)
-		if sum, ok = addFen(sum, l.AmountFen); !ok {
+		if sum, ok = domain.AddFen(sum, l.AmountFen); !ok {
 			break
 		}
 	}
@@ -125,7 +125,7 @@ func (p *PaymentInstructed) checkFields(ps *domain.Problems) {
 	}
 	requireRef(ps, "ref", p.Ref)
 	p.checkPayee(ps)
-	positive(ps, "amountFen", p.AmountFen)
+	domain.CheckAmount(ps, "amountFen", p.AmountFen, domain.PaymentFenMax)
 	oneOf(ps, "purpose", p.Purpose, Purposes())
 	if !periodShape.MatchString(p.Period) {
 		ps.Addf("period", CodePeriodFormat, "period %q is not a year, month, quarter or half year like 2026, 2026-03, 2026-Q1, 2026-H2", p.Period)
@@ -158,10 +158,12 @@ func (p *PaymentInstructed) checkPayee(ps *domain.Problems) {
 // PaymentSettled: the bank reported the payment paid (the second phase):
 // the money leaves transit for the payee.
 type PaymentSettled struct {
-	Project  ProjectID `json:"project"`
-	Ref      string    `json:"ref"`
-	BankRef  string    `json:"bankRef"`
-	Transfer Transfer  `json:"transfer"`
+	Project ProjectID `json:"project"`
+	Ref     string    `json:"ref"`
+	BankRef string    `json:"bankRef"`
+	// ValueDate is the bank's date (business time), when the bank gave it.
+	ValueDate string   `json:"valueDate,omitempty"`
+	Transfer  Transfer `json:"transfer"`
 }
 
 func (*PaymentSettled) EventType() string { return TypePaymentSettled }
@@ -190,13 +192,15 @@ func (p *PaymentSettled) Validate() error {
 // (returned): the money goes from transit back to the project, and the
 // lots the payment drew are restored at the front of the project's queue.
 type PaymentFailed struct {
-	Project  ProjectID     `json:"project"`
-	Ref      string        `json:"ref"`
-	Outcome  PaymentStatus `json:"outcome"`
-	Reason   string        `json:"reason"`
-	BankRef  string        `json:"bankRef,omitempty"`
-	Lots     []Lot         `json:"lots"`
-	Transfer Transfer      `json:"transfer"`
+	Project ProjectID     `json:"project"`
+	Ref     string        `json:"ref"`
+	Outcome PaymentStatus `json:"outcome"`
+	Reason  string        `json:"reason"`
+	BankRef string        `json:"bankRef,omitempty"`
+	// ValueDate is the bank's date (business time), when the bank gave it.
+	ValueDate string   `json:"valueDate,omitempty"`
+	Lots      []Lot    `json:"lots"`
+	Transfer  Transfer `json:"transfer"`
 }
 
 func (*PaymentFailed) EventType() string { return TypePaymentFailed }

@@ -2,6 +2,7 @@ package fund
 
 import (
 	"slices"
+	"time"
 
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/events"
@@ -84,7 +85,7 @@ func (c InstructPayment) Decide(s Project, e Env) ([]events.Payload, error) {
 	if err := s.require("pay from", StatusPublicized, StatusImplementing, StatusCompleted, StatusAccepted); err != nil {
 		return nil, err
 	}
-	if err := s.releasable(e.At); err != nil {
+	if err := s.releasable(e); err != nil {
 		return nil, err
 	}
 	if s.status == StatusPublicized {
@@ -101,6 +102,10 @@ func (c InstructPayment) Decide(s Project, e Env) ([]events.Payload, error) {
 	}
 	if len(s.payments) >= PaymentsMax {
 		return nil, errorf(CodeLimit, "project %s has made %d payments, the limit", s.id, PaymentsMax)
+	}
+	if e.At.Before(s.receivedAt) {
+		return nil, errorf(domain.CodeTimeOrder, "project %s received its last allocation at %s, after this instruction's %s",
+			s.id, s.receivedAt.Format(time.RFC3339), e.At.Format(time.RFC3339))
 	}
 	drawn, _, ok := take(s.lots, c.AmountFen)
 	if !ok {
@@ -177,13 +182,16 @@ func (s Project) payment(ref string) (*Payment, error) {
 type SettlePayment struct {
 	Ref     string `json:"ref"`
 	BankRef string `json:"bankRef"`
+	// ValueDate is the bank's date of the settlement (YYYY-MM-DD, China
+	// time), a business time: optional, checked by bankAnswerTimes.
+	ValueDate string `json:"valueDate,omitempty"`
 }
 
 func (SettlePayment) Name() string { return "settle_payment" }
 
 // Decide needs an instructed payment (payment_not_pending); the same
 // settlement reported again (a bank file imported twice) records nothing.
-func (c SettlePayment) Decide(s Project, _ Env) ([]events.Payload, error) {
+func (c SettlePayment) Decide(s Project, e Env) ([]events.Payload, error) {
 	p, err := s.payment(c.Ref)
 	if err != nil {
 		return nil, err
@@ -194,7 +202,10 @@ func (c SettlePayment) Decide(s Project, _ Env) ([]events.Payload, error) {
 	if p.Status != StatusInstructed {
 		return nil, errorf(CodePaymentNotPending, "payment %s is %s, not awaiting the bank", c.Ref, p.Status)
 	}
-	return one(&PaymentSettled{Project: s.id, Ref: c.Ref, BankRef: c.BankRef,
+	if err := bankAnswerTimes(p, c.ValueDate, e); err != nil {
+		return nil, err
+	}
+	return one(&PaymentSettled{Project: s.id, Ref: c.Ref, BankRef: c.BankRef, ValueDate: c.ValueDate,
 		Transfer: Transfer{DebitAccount: TransitAccount(s.id), CreditAccount: p.PayeeAccount(), AmountFen: p.AmountFen}})
 }
 
@@ -205,13 +216,15 @@ type FailPayment struct {
 	Outcome PaymentStatus `json:"outcome"`
 	Reason  string        `json:"reason"`
 	BankRef string        `json:"bankRef,omitempty"`
+	// ValueDate: as SettlePayment's.
+	ValueDate string `json:"valueDate,omitempty"`
 }
 
 func (FailPayment) Name() string { return "fail_payment" }
 
 // Decide needs an instructed payment (payment_not_pending). The money goes
 // back to the project and the payment's lots to the front of its queue.
-func (c FailPayment) Decide(s Project, _ Env) ([]events.Payload, error) {
+func (c FailPayment) Decide(s Project, e Env) ([]events.Payload, error) {
 	p, err := s.payment(c.Ref)
 	if err != nil {
 		return nil, err
@@ -219,7 +232,10 @@ func (c FailPayment) Decide(s Project, _ Env) ([]events.Payload, error) {
 	if p.Status != StatusInstructed {
 		return nil, errorf(CodePaymentNotPending, "payment %s is %s, not awaiting the bank", c.Ref, p.Status)
 	}
-	return one(&PaymentFailed{Project: s.id, Ref: c.Ref, Outcome: c.Outcome, Reason: c.Reason, BankRef: c.BankRef,
+	if err := bankAnswerTimes(p, c.ValueDate, e); err != nil {
+		return nil, err
+	}
+	return one(&PaymentFailed{Project: s.id, Ref: c.Ref, Outcome: c.Outcome, Reason: c.Reason, BankRef: c.BankRef, ValueDate: c.ValueDate,
 		Lots:     slices.Clone(p.Lots),
 		Transfer: Transfer{DebitAccount: TransitAccount(s.id), CreditAccount: ProjectAccount(s.id), AmountFen: p.AmountFen}})
 }
@@ -290,4 +306,43 @@ func (c ReversePayment) Decide(s Project, _ Env) ([]events.Payload, error) {
 	return one(&PaymentReversed{Project: s.id, Ref: c.Ref, Reverses: p.SettledEventID, Reason: c.Reason,
 		Lots:     slices.Clone(p.Lots),
 		Transfer: Transfer{DebitAccount: p.PayeeAccount(), CreditAccount: ProjectAccount(s.id), AmountFen: p.AmountFen}})
+}
+
+// chinaTime is the zone of the programme's civil dates (value dates).
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// bankAnswerTimes is the order rule of a settlement or failure: on
+// recorded time it comes at or after the instruction (time_order), and the
+// bank's value date, if given, is neither before the instruction's day
+// (value_date_before_instruction: money cannot settle before it was sent)
+// nor in the future of the recorded time, nor older than the lag bound
+// unless the request is a backfill (domain.TimeBounds).
+func bankAnswerTimes(p *Payment, valueDate string, e Env) error {
+	if e.At.Before(p.InstructedAt) {
+		return errorf(domain.CodeTimeOrder, "payment %s was instructed at %s, after this answer's %s",
+			p.Ref, p.InstructedAt.Format(time.RFC3339), e.At.Format(time.RFC3339))
+	}
+	if valueDate == "" {
+		return nil
+	}
+	var ps domain.Problems
+	d, err := time.ParseInLocation(time.DateOnly, valueDate, chinaTime)
+	switch {
+	case err != nil:
+		ps.Addf("valueDate", CodeDateFormat, "%q is not a date written YYYY-MM-DD", valueDate)
+	case d.Before(civilDay(p.InstructedAt)):
+		ps.Addf("valueDate", CodeValueDateBeforeInstruction, "the bank dates it %s, before payment %s was instructed on %s",
+			valueDate, p.Ref, civilDay(p.InstructedAt).Format(time.DateOnly))
+	case e.Bounds != (domain.TimeBounds{}):
+		if err := e.Bounds.Check("valueDate", d, e.At, e.Backfill); err != nil {
+			ps.Add("valueDate", err)
+		}
+	}
+	return ps.Err()
+}
+
+// civilDay is the start of t's day in China's civil time.
+func civilDay(t time.Time) time.Time {
+	y, m, d := t.In(chinaTime).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, chinaTime)
 }

@@ -50,7 +50,7 @@ func (p *AppropriationReceived) Validate() error {
 	}
 	oneOf(&ps, "level", p.Level, Levels())
 	requireText(&ps, "purpose", p.Purpose, TextRunesMax)
-	positive(&ps, "amountFen", p.AmountFen)
+	domain.CheckAmount(&ps, "amountFen", p.AmountFen, domain.AppropriationFenMax)
 	p.Transfer.check(&ps, SourceAccount(p.Level), PoolAccount(p.County), p.AmountFen)
 	return ps.Err()
 }
@@ -91,7 +91,7 @@ func (p *Allocated) Validate() error {
 		ps.Addf("project", CodeProjectOutsidePool, "project %s is not in county %s", p.Project, p.County)
 	}
 	requireText(&ps, "approvalRef", p.ApprovalRef, RefRunesMax)
-	positive(&ps, "amountFen", p.AmountFen)
+	domain.CheckAmount(&ps, "amountFen", p.AmountFen, domain.AllocationFenMax)
 	checkDraws(&ps, p.Draws, p.AmountFen)
 	p.Transfer.check(&ps, PoolAccount(p.County), ProjectAccount(p.Project), p.AmountFen)
 	return ps.Err()
@@ -115,22 +115,13 @@ func checkDraws(ps *domain.Problems, draws []Draw, amount domain.Fen) {
 		}
 		seen[d.Document] = true
 		positive(ps, f+".amountFen", d.AmountFen)
-		if sum, ok = addFen(sum, d.AmountFen); !ok {
+		if sum, ok = domain.AddFen(sum, d.AmountFen); !ok {
 			break
 		}
 	}
 	if !ok || sum != amount {
 		ps.Addf("draws", CodeDrawsMismatch, "the draws add up to %d fen, not the %d allocated", sum, amount)
 	}
-}
-
-// addFen adds b to a, reporting false on overflow.
-func addFen(a, b domain.Fen) (domain.Fen, bool) {
-	s := a + b
-	if (b > 0 && s < a) || (b < 0 && s > a) {
-		return a, false
-	}
-	return s, true
 }
 
 // Pool is a county pool as its stream describes it. Only EvolvePool makes
@@ -145,11 +136,17 @@ type Pool struct {
 	allocations    []AllocationRecord
 }
 
-// Appropriation is an appropriation in a pool, with what is left of it.
+// Appropriation is an appropriation in a pool, with what is left of it:
+// AmountFen = allocated + CorrectedFen + RemainingFen.
 type Appropriation struct {
 	AppropriationReceived
 	EventID      events.ID  `json:"eventId"`
 	RemainingFen domain.Fen `json:"remainingFen"`
+	// CorrectedFen was taken back by Corrections, oldest first.
+	CorrectedFen domain.Fen   `json:"correctedFen"`
+	Corrections  []Correction `json:"corrections,omitempty"`
+	// RecordedAt is when the pool recorded it (the store's clock).
+	RecordedAt time.Time `json:"recordedAt"`
 }
 
 // AllocationRecord is an allocation with the event that made it.
@@ -207,21 +204,51 @@ func EvolvePool(p Pool, ev events.Event, payload events.Payload) (Pool, error) {
 		if p.byDocument == nil {
 			p.byDocument = map[string]*Appropriation{}
 		}
-		a := &Appropriation{AppropriationReceived: *e, EventID: ev.ID, RemainingFen: e.AmountFen}
-		p.county = e.County
+		balance, err := addTo("pool "+e.County.String()+"'s balance", p.balance, e.AmountFen)
+		if err != nil {
+			return p, err
+		}
+		a := &Appropriation{AppropriationReceived: *e, EventID: ev.ID, RemainingFen: e.AmountFen, RecordedAt: ev.Meta.OccurredAt}
+		p.county, p.balance = e.County, balance
 		p.appropriations = append(p.appropriations, a)
 		p.byDocument[e.Document] = a
-		p.balance += e.AmountFen
 	case *Allocated:
 		for _, d := range e.Draws {
 			a, ok := p.byDocument[d.Document]
 			if !ok {
 				return p, fmt.Errorf("fund: allocation %s draws on unknown appropriation %q", e.Ref, d.Document)
 			}
-			a.RemainingFen -= d.AmountFen
+			left, err := takeFrom("appropriation "+d.Document, a.RemainingFen, d.AmountFen)
+			if err != nil {
+				return p, err
+			}
+			a.RemainingFen = left
 		}
-		p.balance -= e.AmountFen
+		balance, err := takeFrom("pool "+e.County.String()+"'s balance", p.balance, e.AmountFen)
+		if err != nil {
+			return p, err
+		}
+		p.balance = balance
 		p.allocations = append(p.allocations, AllocationRecord{Allocated: *e, EventID: ev.ID, OccurredAt: ev.Meta.OccurredAt})
+	case *AppropriationCorrected:
+		a, ok := p.byDocument[e.Document]
+		if !ok || a.EventID != e.Corrects {
+			return p, fmt.Errorf("fund: correction of unknown appropriation %q (event %s)", e.Document, e.Corrects)
+		}
+		left, err := takeFrom("appropriation "+e.Document, a.RemainingFen, e.AmountFen)
+		if err != nil {
+			return p, err
+		}
+		corrected, err := addTo("appropriation "+e.Document+"'s corrections", a.CorrectedFen, e.AmountFen)
+		if err != nil {
+			return p, err
+		}
+		balance, err := takeFrom("pool "+e.County.String()+"'s balance", p.balance, e.AmountFen)
+		if err != nil {
+			return p, err
+		}
+		a.RemainingFen, a.CorrectedFen, p.balance = left, corrected, balance
+		a.Corrections = append(slices.Clone(a.Corrections), Correction{EventID: ev.ID, AmountFen: e.AmountFen, Reason: e.Reason})
 	default:
 		return p, fmt.Errorf("fund: pool: unknown event %s (%T)", ev.Type, payload)
 	}
@@ -259,6 +286,9 @@ func (c RecordAppropriation) Decide(p Pool, _ Env) ([]events.Payload, error) {
 	if _, dup := p.byDocument[c.Document]; dup {
 		return nil, errorf(CodeAppropriationExists, "appropriation %q is already in pool %s", c.Document, p.county)
 	}
+	if _, ok := domain.AddFen(p.balance, c.AmountFen); !ok {
+		return nil, domain.Errorf(domain.CodeAmountOverflow, "pool %s holds %d fen; %d more would overflow its balance", p.county, p.balance, c.AmountFen)
+	}
 	return []events.Payload{ev}, nil
 }
 
@@ -286,7 +316,7 @@ func (Allocate) Name() string { return "allocate" }
 // appropriations in the pool (appropriation_not_found) each with enough left
 // (insufficient_funds), and a pool balance that covers the amount
 // (insufficient_funds).
-func (c Allocate) Decide(p Pool, _ Env) ([]events.Payload, error) {
+func (c Allocate) Decide(p Pool, e Env) ([]events.Payload, error) {
 	if len(p.allocations) >= AllocationsMax {
 		return nil, errorf(CodeLimit, "pool %s has made %d allocations, the limit", p.county, AllocationsMax)
 	}
@@ -309,6 +339,11 @@ func (c Allocate) Decide(p Pool, _ Env) ([]events.Payload, error) {
 		switch {
 		case !ok:
 			ps.Addf(fmt.Sprintf("draws[%d].document", i), CodeAppropriationNotFound, "appropriation %q is not in pool %s", d.Document, p.county)
+		case e.At.Before(a.RecordedAt):
+			// Recorded time only moves on; an allocation recorded before
+			// the appropriation it draws on is a clock gone backwards.
+			ps.Addf(fmt.Sprintf("draws[%d].document", i), domain.CodeTimeOrder, "appropriation %q was recorded at %s, after this allocation's %s",
+				d.Document, a.RecordedAt.Format(time.RFC3339), e.At.Format(time.RFC3339))
 		case a.RemainingFen < d.AmountFen:
 			ps.Addf(fmt.Sprintf("draws[%d].amountFen", i), CodeInsufficientFunds, "appropriation %q has %d fen left, not %d", d.Document, a.RemainingFen, d.AmountFen)
 		}

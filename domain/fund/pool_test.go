@@ -119,7 +119,9 @@ func TestAllocate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := tt.when.Decide(givenPool(t, tt.given), env(t0))
+			// The given events are recorded an hour apart from t0: the
+			// allocation is decided after them (time order).
+			got, err := tt.when.Decide(givenPool(t, tt.given), env(later))
 			check(t, got, err, tt.then)
 		})
 	}

@@ -57,7 +57,7 @@ func (p *ProjectProposed) Validate() error {
 		}
 		seen[v] = true
 	}
-	positive(&ps, "budgetFen", p.BudgetFen)
+	domain.CheckAmount(&ps, "budgetFen", p.BudgetFen, domain.AllocationFenMax)
 	optionalText(&ps, "description", p.Description, TextRunesMax)
 	return ps.Err()
 }
@@ -285,7 +285,9 @@ type StartPublicity struct {
 func (StartPublicity) Name() string { return "start_project_publicity" }
 
 // Decide needs an approved project and a publicity of at least
-// Config.PublicityDaysMin days (publicity_too_short).
+// Config.PublicityDaysMin days (publicity_too_short) measured on recorded
+// time: from the later of StartsAt and the time it is recorded, so a window
+// that starts in the past is not credited with days nobody could see it.
 func (c StartPublicity) Decide(s Project, e Env) ([]events.Payload, error) {
 	if err := s.require("publicize", StatusApproved); err != nil {
 		return nil, err
@@ -294,9 +296,9 @@ func (c StartPublicity) Decide(s Project, e Env) ([]events.Payload, error) {
 	if err := ev.Validate(); err != nil {
 		return nil, err
 	}
-	if c.EndsAt.Before(c.StartsAt.AddDate(0, 0, e.Config.PublicityDaysMin)) {
-		return nil, errorf(CodePublicityTooShort, "a project's publicity runs at least %d days; %s to %s is shorter",
-			e.Config.PublicityDaysMin, c.StartsAt.Format(time.RFC3339), c.EndsAt.Format(time.RFC3339))
+	if from := laterOf(c.StartsAt, e.At); c.EndsAt.Before(from.AddDate(0, 0, e.Config.PublicityDaysMin)) {
+		return nil, errorf(CodePublicityTooShort, "a project's publicity runs at least %d days from when it is posted; %s to %s is shorter",
+			e.Config.PublicityDaysMin, from.Format(time.RFC3339), c.EndsAt.Format(time.RFC3339))
 	}
 	return []events.Payload{ev}, nil
 }
@@ -315,9 +317,10 @@ func (c RaiseObjection) Decide(s Project, e Env) ([]events.Payload, error) {
 	if err := s.require("object to", StatusPublicized); err != nil {
 		return nil, err
 	}
-	if e.At.Before(s.publicity.StartsAt) || !e.At.Before(s.publicity.EndsAt) {
+	from, until := s.publicityWindow(e.Config)
+	if e.At.Before(from) || !e.At.Before(until) {
 		return nil, errorf(CodePublicityClosed, "the publicity runs from %s to %s; %s is outside it",
-			s.publicity.StartsAt.Format(time.RFC3339), s.publicity.EndsAt.Format(time.RFC3339), e.At.Format(time.RFC3339))
+			from.Format(time.RFC3339), until.Format(time.RFC3339), e.At.Format(time.RFC3339))
 	}
 	return one(&ObjectionRaised{Number: len(s.objections) + 1, RaisedBy: c.RaisedBy, Statement: c.Statement})
 }
@@ -353,7 +356,7 @@ func (c StartImplementation) Decide(s Project, e Env) ([]events.Payload, error) 
 	if err := s.require("start", StatusPublicized); err != nil {
 		return nil, err
 	}
-	if err := s.releasable(e.At); err != nil {
+	if err := s.releasable(e); err != nil {
 		return nil, err
 	}
 	return one(&ImplementationStarted{PublicityEndedAt: s.publicity.EndsAt})
@@ -361,12 +364,12 @@ func (c StartImplementation) Decide(s Project, e Env) ([]events.Payload, error) 
 
 // releasable is the publicity rule for releasing money: the window has
 // closed and no objection is open.
-func (s Project) releasable(at time.Time) error {
+func (s Project) releasable(e Env) error {
 	if s.publicity == nil {
 		return errorf(CodePublicityOpen, "project %s has not been publicized", s.id)
 	}
-	if at.Before(s.publicity.EndsAt) {
-		return errorf(CodePublicityOpen, "the publicity of project %s runs until %s", s.id, s.publicity.EndsAt.Format(time.RFC3339))
+	if _, until := s.publicityWindow(e.Config); e.At.Before(until) {
+		return errorf(CodePublicityOpen, "the publicity of project %s runs until %s", s.id, until.Format(time.RFC3339))
 	}
 	for _, o := range s.objections {
 		if o.Open() {
@@ -438,4 +441,21 @@ func (c AssignBeneficiary) Decide(s Project, e Env) ([]events.Payload, error) {
 		return nil, errorf(CodeAlreadyAssigned, "household %s is already assigned to project %s", file, s.id)
 	}
 	return one(&BeneficiaryAssigned{Household: file, HouseholdStatus: string(c.Facts.Status)})
+}
+
+// publicityWindow is the publicity as villagers could see it, on recorded
+// time: from the later of its StartsAt and when it was recorded, to the
+// later of its EndsAt and Config.PublicityDaysMin days after that start.
+// Decide refuses a shorter window; this also holds for events recorded
+// before that rule, so no history can shorten the window.
+func (s Project) publicityWindow(c Config) (from, until time.Time) {
+	from = laterOf(s.publicity.StartsAt, s.publicizedAt)
+	return from, laterOf(s.publicity.EndsAt, from.AddDate(0, 0, c.PublicityDaysMin))
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

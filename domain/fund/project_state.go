@@ -23,6 +23,8 @@ type Project struct {
 	objections    []Objection
 	beneficiaries map[domain.FileNumber]Beneficiary
 	received      map[string]bool // allocation references taken in
+	receivedAt    time.Time       // recorded time of the last allocation taken in
+	publicizedAt  time.Time       // recorded time of PublicityStarted
 	lots          []Lot           // the queue, front first
 	receivedFen   domain.Fen
 	transitFen    domain.Fen
@@ -52,8 +54,10 @@ type Beneficiary struct {
 // Payment is a payment as it stands: its instruction and what became of it.
 type Payment struct {
 	PaymentInstructed
-	Status            PaymentStatus        `json:"status"`
-	InstructedEventID events.ID            `json:"instructedEventId"`
+	Status            PaymentStatus `json:"status"`
+	InstructedEventID events.ID     `json:"instructedEventId"`
+	// InstructedAt is the recorded time of the instruction.
+	InstructedAt      time.Time            `json:"instructedAt"`
 	SettledEventID    events.ID            `json:"settledEventId,omitzero"`
 	BankRef           string               `json:"bankRef,omitempty"`
 	Failure           *PaymentFailed       `json:"failure,omitempty"`
@@ -177,7 +181,10 @@ func EvolveProject(s Project, ev events.Event, payload events.Payload) (Project,
 			s.received = map[string]bool{}
 		}
 		s.received[e.Allocation] = true
-		s.receivedFen += e.AmountFen
+		s.receivedAt = ev.Meta.OccurredAt
+		if s.receivedFen, err = addTo("project "+s.id.String()+"'s receipts", s.receivedFen, e.AmountFen); err != nil {
+			return s, err
+		}
 		s.lots = append(slices.Clone(s.lots), e.Lots...)
 	case *PaymentInstructed, *PaymentSettled, *PaymentFailed, *PaymentAcknowledged, *PaymentReversed:
 		s, err = s.applyPayment(ev, e)
@@ -201,7 +208,7 @@ func (s Project) applyLifecycle(ev events.Event, payload events.Payload) Project
 		s.approval, s.status = &a, StatusApproved
 	case *PublicityStarted:
 		p := *e
-		s.publicity, s.status = &p, StatusPublicized
+		s.publicity, s.status, s.publicizedAt = &p, StatusPublicized, ev.Meta.OccurredAt
 	case *ObjectionRaised:
 		s.objections = append(slices.Clone(s.objections), Objection{ObjectionRaised: *e})
 	case *ObjectionResolved:
@@ -232,11 +239,15 @@ func (s Project) applyPayment(ev events.Event, payload events.Payload) (Project,
 		if err != nil {
 			return s, err
 		}
-		p := &Payment{PaymentInstructed: *e, Status: StatusInstructed, InstructedEventID: ev.ID}
+		transit, err := addTo("project "+s.id.String()+"'s transit", s.transitFen, e.AmountFen)
+		if err != nil {
+			return s, err
+		}
+		p := &Payment{PaymentInstructed: *e, Status: StatusInstructed, InstructedEventID: ev.ID, InstructedAt: ev.Meta.OccurredAt}
 		if s.byRef == nil {
 			s.byRef, s.live = map[string]*Payment{}, map[payKey]int{}
 		}
-		s.lots, s.transitFen = lots, s.transitFen+e.AmountFen
+		s.lots, s.transitFen = lots, transit
 		s.payments = append(s.payments, p)
 		s.byRef[e.Ref] = p
 		s.live[keyOf(e)]++
@@ -247,15 +258,16 @@ func (s Project) applyPayment(ev events.Event, payload events.Payload) (Project,
 	if !ok {
 		return s, fmt.Errorf("fund: %s names payment %q, which the project never instructed", ev.Type, ref)
 	}
+	var err error
 	switch e := payload.(type) {
 	case *PaymentSettled:
 		p.Status, p.SettledEventID, p.BankRef = StatusSettled, ev.ID, e.BankRef
-		s.transitFen -= e.Transfer.AmountFen
+		s.transitFen, err = takeFrom("project "+s.id.String()+"'s transit", s.transitFen, e.Transfer.AmountFen)
 	case *PaymentFailed:
 		f := *e
 		p.Status, p.Failure = e.Outcome, &f
 		s.live[keyOf(&p.PaymentInstructed)]--
-		s.transitFen -= e.Transfer.AmountFen
+		s.transitFen, err = takeFrom("project "+s.id.String()+"'s transit", s.transitFen, e.Transfer.AmountFen)
 		s.lots = restore(s.lots, e.Lots)
 	case *PaymentAcknowledged:
 		a := *e
@@ -266,7 +278,7 @@ func (s Project) applyPayment(ev events.Event, payload events.Payload) (Project,
 		s.live[keyOf(&p.PaymentInstructed)]--
 		s.lots = restore(s.lots, e.Lots)
 	}
-	return s, nil
+	return s, err
 }
 
 func refOf(payload events.Payload) string {

@@ -7,6 +7,7 @@ import "github.com/drip-ledger/drip/events"
 var payloads = []func() events.Payload{
 	func() events.Payload { return new(AppropriationReceived) },
 	func() events.Payload { return new(Allocated) },
+	func() events.Payload { return new(AppropriationCorrected) },
 	func() events.Payload { return new(ProjectProposed) },
 	func() events.Payload { return new(ProjectApproved) },
 	func() events.Payload { return new(PublicityStarted) },

@@ -54,7 +54,9 @@ func NewService(x *domain.Executor, complaints Complaints, cfg Config) (*Service
 	return &Service{x: x, complaints: complaints, cfg: cfg}, nil
 }
 
-func (s *Service) env(req domain.Request) Env { return Env{At: req.At, Config: s.cfg} }
+func (s *Service) env(req domain.Request) Env {
+	return Env{At: req.At, Config: s.cfg, Bounds: domain.DefaultTimeBounds(), Backfill: req.Backfill}
+}
 
 // authorize checks the actor's role and parses its jurisdiction.
 func authorize(req domain.Request, command string) (domain.Jurisdiction, error) {
@@ -202,10 +204,18 @@ func (s *Service) HandleProject(ctx context.Context, req domain.Request, id Proj
 
 // within reports whether jurisdiction j may act on project p: it contains
 // the county, or every village of the project (for a new project, of the
-// proposal).
+// proposal). A household's acknowledgement of a payment is the business of
+// the household's own village, so there the payee's village is enough: a
+// village cadre sits with their households even when the project serves
+// several villages.
 func within(j domain.Jurisdiction, p Project, cmd ProjectCommand) bool {
 	if j.Contains(p.id.County().Code()) {
 		return true
+	}
+	if c, ok := cmd.(AcknowledgePayment); ok {
+		if pay, found := p.byRef[c.Ref]; found && pay.Payee == PayeeHousehold && !pay.Household.IsZero() {
+			return j.Contains(pay.Household.Village())
+		}
 	}
 	villages := p.Villages()
 	if c, ok := cmd.(Propose); ok && !p.Exists() {

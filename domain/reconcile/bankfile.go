@@ -154,6 +154,7 @@ func Parse(name string, data []byte, asOf time.Time) (File, error) {
 		return f, ps.Err()
 	}
 	today := civilDay(asOf)
+	var total domain.Sum // the file's lines together, against BankFileFenMax
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -176,7 +177,11 @@ func Parse(name string, data []byte, asOf time.Time) (File, error) {
 		}
 		if l, ok := parseLine(&ps, line, rec, today); ok {
 			f.Lines = append(f.Lines, l)
+			total.Add(l.AmountFen)
 		}
+	}
+	if total.Err("") != nil || total.Fen() > domain.BankFileFenMax {
+		ps.Addf("file", domain.CodeAmountTooLarge, "the lines add up to more than the limit of %s yuan for one bank file", domain.BankFileFenMax.Grouped())
 	}
 	if len(f.Lines) == 0 && len(ps) == 0 {
 		ps.Addf("file", CodeFileEmpty, "the file has a header but no lines")
@@ -230,6 +235,8 @@ func parseLine(ps *domain.Problems, n int, rec []string, today time.Time) (Line,
 		ps.Add(at("amount_yuan"), err)
 	} else if fen == 0 {
 		ps.Addf(at("amount_yuan"), CodeAmountZero, "must be more than zero")
+	} else if fen > domain.PaymentFenMax {
+		ps.Addf(at("amount_yuan"), domain.CodeAmountTooLarge, "%s yuan is above the limit of %s yuan for one payment", fen.Grouped(), domain.PaymentFenMax.Grouped())
 	} else {
 		l.AmountFen = fen
 	}

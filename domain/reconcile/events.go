@@ -86,6 +86,7 @@ func (e *FileImported) Validate() error {
 		ps.Addf("lines", CodeTooManyLines, "%d lines is outside 1..%d", e.Lines, LinesMax)
 	}
 	sum := 0
+	var total domain.Sum
 	if len(e.Tallies) != len(Outcomes()) {
 		ps.Addf("tallies", CodeRequired, "one tally per outcome, in order")
 	} else {
@@ -94,6 +95,10 @@ func (e *FileImported) Validate() error {
 				ps.Addf(fmt.Sprintf("tallies[%d]", i), CodeRequired, "is not the %s tally", Outcomes()[i])
 			}
 			sum += t.Lines
+			total.Add(t.AmountFen)
+		}
+		if total.Err("") != nil || total.Fen() > domain.BankFileFenMax {
+			ps.Addf("tallies", domain.CodeAmountTooLarge, "the tallies add up to more than the limit of %d fen for one bank file", domain.BankFileFenMax)
 		}
 		if sum != e.Lines {
 			ps.Addf("tallies", CodeRequired, "the tallies count %d lines, not %d", sum, e.Lines)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/fund"
 	"github.com/drip-ledger/drip/events"
 )
@@ -121,10 +122,10 @@ func decideInstructed(d Decision, bl BankLine, p fund.Payment) Decision {
 	}
 	d.Outcome = Outcome(l.Status)
 	if l.Status == BankSettled {
-		d.Command = fund.SettlePayment{Ref: l.PaymentRef, BankRef: l.BankRef}
+		d.Command = fund.SettlePayment{Ref: l.PaymentRef, BankRef: l.BankRef, ValueDate: l.ValueDate}
 		return d
 	}
-	d.Command = fund.FailPayment{Ref: l.PaymentRef, Outcome: fund.PaymentStatus(l.Status), Reason: l.Reason, BankRef: l.BankRef}
+	d.Command = fund.FailPayment{Ref: l.PaymentRef, Outcome: fund.PaymentStatus(l.Status), Reason: l.Reason, BankRef: l.BankRef, ValueDate: l.ValueDate}
 	d.Event = &LineReturned{BankLine: bl}
 	return d
 }
@@ -139,7 +140,10 @@ func priorBankRef(p fund.Payment) string {
 	return ""
 }
 
-// Tallies counts decisions per outcome, in Outcomes order.
+// Tallies counts decisions per outcome, in Outcomes order. The decisions
+// are a parsed file's, whose total Parse bounds by domain.BankFileFenMax, so
+// the sums cannot overflow; they are added with checks all the same, and an
+// overflow is a programmer error, never a wrapped tally.
 func Tallies(ds []Decision) []Tally {
 	out := make([]Tally, len(Outcomes()))
 	for i, o := range Outcomes() {
@@ -149,9 +153,19 @@ func Tallies(ds []Decision) []Tally {
 		for i := range out {
 			if out[i].Outcome == d.Outcome {
 				out[i].Lines++
-				out[i].AmountFen += d.Line.AmountFen
+				out[i].AmountFen = mustAdd(out[i].AmountFen, d.Line.AmountFen)
 			}
 		}
 	}
 	return out
+}
+
+// mustAdd adds amounts whose bounds make an overflow impossible; it panics
+// rather than wrap if a bound was ever lifted without this sum's check.
+func mustAdd(a, b domain.Fen) domain.Fen {
+	s, ok := domain.AddFen(a, b)
+	if !ok {
+		panic(fmt.Sprintf("reconcile: %d + %d fen overflows: a bound on bank files was lifted", a, b))
+	}
+	return s
 }

@@ -131,7 +131,9 @@ type Batch struct {
 	Tallies []Tally  `json:"tallies"`
 }
 
-// NewBatch sums the reports.
+// NewBatch sums the reports. Each report's tallies are at most
+// domain.BankFileFenMax (FileImported.Validate), and a batch has a bounded
+// number of files, so the sums cannot overflow; mustAdd checks it anyway.
 func NewBatch(rs ...Report) Batch {
 	b := Batch{Files: rs, Tallies: Tallies(nil)}
 	if b.Files == nil {
@@ -142,7 +144,7 @@ func NewBatch(rs ...Report) Batch {
 		for i, t := range r.Tallies {
 			if i < len(b.Tallies) && b.Tallies[i].Outcome == t.Outcome {
 				b.Tallies[i].Lines += t.Lines
-				b.Tallies[i].AmountFen += t.AmountFen
+				b.Tallies[i].AmountFen = mustAdd(b.Tallies[i].AmountFen, t.AmountFen)
 			}
 		}
 	}

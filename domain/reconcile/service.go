@@ -207,7 +207,7 @@ func precheck(ds []Decision, projects map[string]fund.Project, req domain.Reques
 		if d.Command == nil {
 			continue
 		}
-		if _, err := d.Command.Decide(projects[d.Line.Project.String()], fund.Env{At: req.At, Config: fund.DefaultConfig()}); err != nil {
+		if _, err := d.Command.Decide(projects[d.Line.Project.String()], fund.Env{At: req.At, Config: fund.DefaultConfig(), Bounds: domain.DefaultTimeBounds()}); err != nil {
 			ps.Add(fmt.Sprintf("lines[%d]", d.Line.Number), err)
 		}
 	}

@@ -17,7 +17,15 @@ func (v *View) applyPool(step Step, p events.Payload) error {
 			return fmt.Errorf("appropriation %q recorded twice in pool %s", e.Document, e.County)
 		}
 		v.appropriations[id] = &appropriation{info: Appropriation{ID: id, County: e.County.String(), Document: e.Document,
-			FiscalYear: e.FiscalYear, Level: e.Level, Purpose: e.Purpose, AmountFen: e.AmountFen, Recorded: step}}
+			FiscalYear: e.FiscalYear, Level: e.Level, Purpose: e.Purpose, AmountFen: e.AmountFen, Recorded: step,
+			Corrections: []Correction{}}}
+	case *fund.AppropriationCorrected:
+		appr := v.appropriations[AppropriationID(e.County.String(), e.Document)]
+		if appr == nil {
+			return fmt.Errorf("correction of unknown appropriation %q in pool %s", e.Document, e.County)
+		}
+		appr.info.CorrectedFen = v.ar.add(appr.info.CorrectedFen, e.AmountFen)
+		appr.info.Corrections = append(appr.info.Corrections, Correction{AmountFen: e.AmountFen, Reason: e.Reason, Corrects: e.Corrects, Step: step})
 	case *fund.Allocated:
 		if _, dup := v.allocations[e.Ref]; dup {
 			return fmt.Errorf("allocation %s recorded twice", e.Ref)
@@ -38,7 +46,7 @@ func (v *View) applyPool(step Step, p events.Payload) error {
 			pr.shares = append(pr.shares, s)
 		}
 		v.allocations[e.Ref] = a
-		pr.pendingFen += e.AmountFen
+		pr.pendingFen = v.ar.add(pr.pendingFen, e.AmountFen)
 	}
 	return nil
 }
@@ -57,7 +65,7 @@ func (v *View) applyProject(pr *project, step Step, p events.Payload) error {
 			return fmt.Errorf("project %s receives allocation %s, which the pool did not make to it or it received already", e.Project, e.Allocation)
 		}
 		a.received = true
-		pr.pendingFen -= e.AmountFen
+		pr.pendingFen = v.ar.sub(pr.pendingFen, e.AmountFen)
 	case *fund.PaymentInstructed:
 		return v.instructed(pr, step, e)
 	case *fund.PaymentSettled, *fund.PaymentFailed, *fund.PaymentAcknowledged, *fund.PaymentReversed:
@@ -86,8 +94,8 @@ func (v *View) instructed(pr *project, step Step, e *fund.PaymentInstructed) err
 		if err != nil {
 			return err
 		}
-		s.instructed += l.AmountFen
-		s.transit += l.AmountFen
+		s.instructed = v.ar.add(s.instructed, l.AmountFen)
+		s.transit = v.ar.add(s.transit, l.AmountFen)
 		if n := len(s.payments); n == 0 || s.payments[n-1] != pay {
 			s.payments = append(s.payments, pay)
 		}
@@ -155,12 +163,14 @@ func (v *View) paymentStep(step Step, p events.Payload) error {
 	case *fund.PaymentSettled:
 		t.Status, t.Settled = fund.StatusSettled, &Settlement{BankRef: e.BankRef, Step: step}
 		for i, s := range pay.shares {
-			s.transit -= t.Lots[i].AmountFen
-			s.settled += t.Lots[i].AmountFen
+			s.transit = v.ar.sub(s.transit, t.Lots[i].AmountFen)
+			s.settled = v.ar.add(s.settled, t.Lots[i].AmountFen)
 		}
 	case *fund.PaymentFailed:
 		t.Status, t.Failed = e.Outcome, &Failure{Outcome: e.Outcome, Reason: e.Reason, BankRef: e.BankRef, Step: step}
-		return v.back(project, e.Lots, func(s *share, fen domain.Fen) { s.transit -= fen; s.returned += fen })
+		return v.back(project, e.Lots, func(s *share, fen domain.Fen) {
+			s.transit, s.returned = v.ar.sub(s.transit, fen), v.ar.add(s.returned, fen)
+		})
 	case *fund.PaymentAcknowledged:
 		t.Acknowledged = &Acknowledgement{AcknowledgedFen: e.AcknowledgedFen, ShortfallFen: e.ShortfallFen,
 			Evidence: e.Evidence, ComplaintID: e.ComplaintID, Step: step}
@@ -170,12 +180,14 @@ func (v *View) paymentStep(step Step, p events.Payload) error {
 		for i, s := range pay.shares {
 			n := min(left, t.Lots[i].AmountFen)
 			t.Lots[i].AcknowledgedFen = n
-			s.acked += n
+			s.acked = v.ar.add(s.acked, n)
 			left -= n
 		}
 	case *fund.PaymentReversed:
 		t.Status, t.Reversed = fund.StatusReversed, &Reversal{Reason: e.Reason, Reverses: e.Reverses, Step: step}
-		return v.back(project, e.Lots, func(s *share, fen domain.Fen) { s.settled -= fen; s.reversed += fen })
+		return v.back(project, e.Lots, func(s *share, fen domain.Fen) {
+			s.settled, s.reversed = v.ar.sub(s.settled, fen), v.ar.add(s.reversed, fen)
+		})
 	}
 	return nil
 }
@@ -198,10 +210,14 @@ func (v *View) move(t fund.Transfer, position uint64) error {
 		return fmt.Errorf("transfer %s → %s of %d fen moves nothing", t.DebitAccount, t.CreditAccount, t.AmountFen)
 	}
 	d, c := v.account(t.DebitAccount), v.account(t.CreditAccount)
-	before := d.balance + c.balance
-	d.balance, d.debited, d.movements, d.position = d.balance-t.AmountFen, d.debited+t.AmountFen, d.movements+1, position
-	c.balance, c.credited, c.movements, c.position = c.balance+t.AmountFen, c.credited+t.AmountFen, c.movements+1, position
-	v.sumFen += d.balance + c.balance - before
+	ar := &v.ar
+	before := ar.add(d.balance, c.balance)
+	d.balance, d.debited, d.movements, d.position = ar.sub(d.balance, t.AmountFen), ar.add(d.debited, t.AmountFen), d.movements+1, position
+	c.balance, c.credited, c.movements, c.position = ar.add(c.balance, t.AmountFen), ar.add(c.credited, t.AmountFen), c.movements+1, position
+	v.sumFen = ar.add(v.sumFen, ar.sub(ar.add(d.balance, c.balance), before))
+	if err := ar.err(); err != nil {
+		return fmt.Errorf("transfer %s → %s of %d fen: %w", t.DebitAccount, t.CreditAccount, t.AmountFen, err)
+	}
 	v.movers++
 	if d.balance < 0 && !t.DebitAccount.IsSource() {
 		return fmt.Errorf("account %s is overdrawn: %d fen", t.DebitAccount, d.balance)
@@ -237,6 +253,8 @@ func (v *View) check(ev events.Event, p events.Payload) error {
 	switch e := p.(type) {
 	case *fund.AppropriationReceived:
 		return v.checkPool(e.County, []fund.Draw{{Document: e.Document}})
+	case *fund.AppropriationCorrected:
+		return v.checkPool(e.County, []fund.Draw{{Document: e.Document}})
 	case *fund.Allocated:
 		if err := v.checkPool(e.County, e.Draws); err != nil {
 			return err
@@ -265,12 +283,19 @@ func (v *View) checkPool(c fund.County, draws []fund.Draw) error {
 		if !ok || appr == nil {
 			return fmt.Errorf("appropriation %q is not in pool %s", d.Document, c)
 		}
-		var drawn domain.Fen
+		var drawn domain.Sum
 		for _, s := range appr.shares {
-			drawn += s.amount
+			drawn.Add(s.amount)
 		}
-		if drawn != a.AmountFen-a.RemainingFen {
-			return fmt.Errorf("appropriation %q: allocations draw %d fen, the pool says %d", a.Document, drawn, a.AmountFen-a.RemainingFen)
+		if err := drawn.Err("appropriation " + d.Document + "'s allocations"); err != nil {
+			return err
+		}
+		// Bounded amounts (AppropriationFenMax): these differences fit.
+		if want := a.AmountFen - a.CorrectedFen - a.RemainingFen; drawn.Fen() != want {
+			return fmt.Errorf("appropriation %q: allocations draw %d fen, the pool says %d", a.Document, drawn.Fen(), want)
+		}
+		if appr.info.CorrectedFen != a.CorrectedFen {
+			return fmt.Errorf("appropriation %q: corrections take back %d fen, the pool says %d", a.Document, appr.info.CorrectedFen, a.CorrectedFen)
 		}
 	}
 	return nil
@@ -279,16 +304,24 @@ func (v *View) checkPool(c fund.County, draws []fund.Draw) error {
 func (v *View) checkProject(id fund.ProjectID) error {
 	pr := v.projects[id.String()]
 	held, transit := v.balance(fund.ProjectAccount(id)), v.balance(fund.TransitAccount(id))
-	if want := pr.state.BalanceFen() + pr.pendingFen; held != want {
+	want, ok := domain.AddFen(pr.state.BalanceFen(), pr.pendingFen)
+	if !ok {
+		return fmt.Errorf("project %s: its lots and unreceived allocations overflow", id)
+	}
+	if held != want {
 		return fmt.Errorf("project %s: the transfers leave %d fen, its lots and unreceived allocations %d", id, held, want)
 	}
 	if transit != pr.state.TransitFen() {
 		return fmt.Errorf("project %s: the transfers leave %d fen in transit, its stream %d", id, transit, pr.state.TransitFen())
 	}
+	var ar arith
 	var atProject, inTransit domain.Fen
 	for _, s := range pr.shares {
-		atProject += s.atProject()
-		inTransit += s.transit
+		atProject = ar.add(atProject, s.atProject(&ar))
+		inTransit = ar.add(inTransit, s.transit)
+	}
+	if err := ar.err(); err != nil {
+		return fmt.Errorf("project %s: its shares: %w", id, err)
 	}
 	if atProject != held || inTransit != transit {
 		return fmt.Errorf("project %s: the appropriations' shares trace %d fen held and %d in transit, the ledger %d and %d",
@@ -303,12 +336,64 @@ func (v *View) checkProject(id fund.ProjectID) error {
 func (v *View) Conservation() (sum domain.Fen, overdrawn []fund.AccountID) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
+	var s domain.Sum
 	for id, a := range v.ledger {
-		sum += a.balance
+		s.Add(a.balance)
 		if a.balance < 0 && !id.IsSource() {
 			overdrawn = append(overdrawn, id)
 		}
 	}
 	slices.Sort(overdrawn)
-	return sum, overdrawn
+	if s.Err("") != nil {
+		// Every fold checks its sums, so this cannot be; say so loudly
+		// rather than report a wrapped sum as conserved.
+		panic("funds: the balances overflow: a fold let an unchecked sum through")
+	}
+	return s.Fen(), overdrawn
+}
+
+// arith adds and subtracts amounts for a fold, keeping the first overflow so
+// the fold can refuse the event (the view stops at it) rather than wrap.
+type arith struct{ overflow bool }
+
+// A nil *arith panics on overflow (mustAdd's rule, for queries).
+func (m *arith) add(a, b domain.Fen) domain.Fen {
+	if m == nil {
+		return mustAdd(a, b)
+	}
+	s, ok := domain.AddFen(a, b)
+	m.overflow = m.overflow || !ok
+	return s
+}
+
+func (m *arith) sub(a, b domain.Fen) domain.Fen {
+	s, ok := domain.SubFen(a, b)
+	if m == nil && !ok {
+		panic(fmt.Sprintf("funds: %d - %d fen overflows in a query", a, b))
+	}
+	if m == nil {
+		return s
+	}
+	m.overflow = m.overflow || !ok
+	return s
+}
+
+func (m *arith) err() error {
+	if m.overflow {
+		return fmt.Errorf("an amount overflows int64 fen")
+	}
+	return nil
+}
+
+// mustAdd sums for a query what the folds already checked: each addend is
+// a checked balance or amount, bounded by the domain's limits, and the
+// queries add a bounded number of them. An overflow here would be a bug
+// that lifted a bound; it panics (the server answers 500) rather than show
+// a wrapped total.
+func mustAdd(a, b domain.Fen) domain.Fen {
+	s, ok := domain.AddFen(a, b)
+	if !ok {
+		panic(fmt.Sprintf("funds: %d + %d fen overflows in a query", a, b))
+	}
+	return s
 }

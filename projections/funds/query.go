@@ -171,9 +171,9 @@ func (v *View) DripTrail(j domain.Jurisdiction, file domain.FileNumber, after ui
 						FiscalYear: a.FiscalYear, Level: a.Level})
 				}
 				if p.trail.Status == fund.StatusSettled {
-					t.Documents[k].ReceivedFen += p.trail.Lots[i].AmountFen
+					t.Documents[k].ReceivedFen = mustAdd(t.Documents[k].ReceivedFen, p.trail.Lots[i].AmountFen)
 				} else {
-					t.Documents[k].InTransitFen += p.trail.Lots[i].AmountFen
+					t.Documents[k].InTransitFen = mustAdd(t.Documents[k].InTransitFen, p.trail.Lots[i].AmountFen)
 				}
 			}
 		}
@@ -203,13 +203,13 @@ type Flow struct {
 }
 
 func (f *Flow) add(s *share) {
-	f.AtProjectFen += s.atProject()
-	f.InstructedFen += s.instructed
-	f.InTransitFen += s.transit
-	f.SettledFen += s.settled
-	f.AcknowledgedFen += s.acked
-	f.ReturnedFen += s.returned
-	f.ReversedFen += s.reversed
+	f.AtProjectFen = mustAdd(f.AtProjectFen, s.atProject(nil))
+	f.InstructedFen = mustAdd(f.InstructedFen, s.instructed)
+	f.InTransitFen = mustAdd(f.InTransitFen, s.transit)
+	f.SettledFen = mustAdd(f.SettledFen, s.settled)
+	f.AcknowledgedFen = mustAdd(f.AcknowledgedFen, s.acked)
+	f.ReturnedFen = mustAdd(f.ReturnedFen, s.returned)
+	f.ReversedFen = mustAdd(f.ReversedFen, s.reversed)
 }
 
 // AllocationShare is what one allocation drew from an appropriation, and
@@ -300,7 +300,7 @@ func (v *View) Appropriation(j domain.Jurisdiction, id string, now time.Time, af
 			Contractor: p.trail.Contractor, Status: p.trail.Status, Position: p.position}
 		for i, s := range p.shares {
 			if s.appr == a {
-				dp.AmountFen += p.trail.Lots[i].AmountFen
+				dp.AmountFen = mustAdd(dp.AmountFen, p.trail.Lots[i].AmountFen)
 			}
 		}
 		t.Payments = append(t.Payments, dp)
@@ -311,10 +311,11 @@ func (v *View) Appropriation(j domain.Jurisdiction, id string, now time.Time, af
 func (v *View) appropriationTrail(a *appropriation, now time.Time) AppropriationTrail {
 	t := AppropriationTrail{Appropriation: a.info}
 	for _, s := range a.shares {
-		t.AllocatedFen += s.amount
+		t.AllocatedFen = mustAdd(t.AllocatedFen, s.amount)
 		t.Flow.add(s)
 	}
-	t.InPoolFen = a.info.AmountFen - t.AllocatedFen
+	t.Corrections = slices.Clone(a.info.Corrections)
+	t.InPoolFen = a.info.AmountFen - a.info.CorrectedFen - t.AllocatedFen
 	t.IdleFen = t.InPoolFen + t.AtProjectFen
 	if t.IdleFen > 0 && now.After(a.info.Recorded.At) {
 		t.IdleDays = int(now.Sub(a.info.Recorded.At) / (24 * time.Hour))
@@ -411,11 +412,15 @@ type Beneficiary struct {
 	Village   string `json:"village"`
 	HeadName  string `json:"headName"`
 	// HeadResidentID is masked: 520526********1234.
-	HeadResidentID  string     `json:"headResidentId"`
-	Members         int        `json:"members"`
-	HouseholdStatus string     `json:"householdStatus"`
-	AssignedAt      time.Time  `json:"assignedAt"`
-	PaidFen         domain.Fen `json:"paidFen"`
+	HeadResidentID string `json:"headResidentId"`
+	Members        int    `json:"members"`
+	// HouseholdStatus is the household's status now, from its own stream
+	// (an exited household shows as exited); StatusWhenAssigned is what it
+	// was when the project took it on.
+	HouseholdStatus    string     `json:"householdStatus"`
+	StatusWhenAssigned string     `json:"statusWhenAssigned"`
+	AssignedAt         time.Time  `json:"assignedAt"`
+	PaidFen            domain.Fen `json:"paidFen"`
 }
 
 // PublicityList is a project's beneficiaries as posted.
@@ -441,8 +446,12 @@ func (v *View) Publicity(id fund.ProjectID, after string, limit int) (PublicityL
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	pr := v.projects[id.String()]
-	if pr == nil {
-		return PublicityList{}, domain.Errorf(CodeProjectNotFound, "project %s is not in the project database", id)
+	// A project has a public list once it is publicized: before that its
+	// beneficiaries are a draft of the village and the office, and the
+	// answer is the same as for a project that does not exist, so the
+	// public endpoint does not reveal drafts either.
+	if pr == nil || !slices.Contains(publicStatuses, pr.state.Status()) {
+		return PublicityList{}, domain.Errorf(CodeProjectNotFound, "project %s has no publicity list", id)
 	}
 	out := PublicityList{Project: id.String(), Status: pr.state.Status(), Beneficiaries: []Beneficiary{}}
 	if p, ok := pr.state.Proposal(); ok {
@@ -469,15 +478,18 @@ func (v *View) Publicity(id fund.ProjectID, after string, limit int) (PublicityL
 func (v *View) beneficiary(pr *project, f domain.FileNumber) Beneficiary {
 	b := Beneficiary{Household: f.String(), Village: f.Village().String()}
 	if a, ok := pr.state.Beneficiary(f); ok {
-		b.HouseholdStatus, b.AssignedAt = a.HouseholdStatus, a.AssignedAt
+		b.HouseholdStatus, b.StatusWhenAssigned, b.AssignedAt = a.HouseholdStatus, a.HouseholdStatus, a.AssignedAt
 	}
 	if hh, ok := v.households[f.String()]; ok {
+		if st := hh.Status(); st != "" {
+			b.HouseholdStatus = string(st)
+		}
 		head := hh.Head()
 		b.HeadName, b.HeadResidentID, b.Members = head.Name, head.ResidentID.Masked(), len(hh.Members())
 	}
 	for _, p := range pr.payments {
 		if p.trail.Household == b.Household && p.trail.Status == fund.StatusSettled {
-			b.PaidFen += p.trail.AmountFen
+			b.PaidFen = mustAdd(b.PaidFen, p.trail.AmountFen)
 		}
 	}
 	return b
@@ -553,3 +565,7 @@ func (v *View) Village(j domain.Jurisdiction, village domain.DivisionCode, after
 }
 
 func headName(s household.State) string { return s.Head().Name }
+
+// publicStatuses are the statuses of a project whose publicity list is
+// posted: from the start of its publicity on.
+var publicStatuses = []fund.ProjectStatus{fund.StatusPublicized, fund.StatusImplementing, fund.StatusCompleted, fund.StatusAccepted}

@@ -20,6 +20,19 @@ type Appropriation struct {
 	Purpose    string     `json:"purpose"`
 	AmountFen  domain.Fen `json:"amountFen"`
 	Recorded   Step       `json:"recorded"`
+	// CorrectedFen was taken back to the source by Corrections (compensating
+	// events naming the appropriation's), oldest first.
+	CorrectedFen domain.Fen   `json:"correctedFen"`
+	Corrections  []Correction `json:"corrections"`
+}
+
+// Correction is one correction of an appropriation: how much went back to
+// its source, why, and who did it when.
+type Correction struct {
+	AmountFen domain.Fen `json:"amountFen"`
+	Reason    string     `json:"reason"`
+	Corrects  events.ID  `json:"corrects"`
+	Step
 }
 
 // Approval is a decision and who recorded it.
@@ -43,8 +56,13 @@ type LotTrail struct {
 	Level                fund.Level `json:"level"`
 	AppropriationPurpose string     `json:"appropriationPurpose"`
 	Appropriated         Step       `json:"appropriated"`
-	ApprovalRef          string     `json:"approvalRef"`
-	Allocated            Step       `json:"allocated"`
+	// AppropriationCorrections are the corrections of the appropriation
+	// as of the read: they never touch these fen (a correction takes back
+	// only what is still in the pool), but a trail that names a document
+	// shows that the document was corrected.
+	AppropriationCorrections []Correction `json:"appropriationCorrections,omitempty"`
+	ApprovalRef              string       `json:"approvalRef"`
+	Allocated                Step         `json:"allocated"`
 }
 
 // Settlement is the bank's report that the payment was paid.
@@ -106,6 +124,11 @@ type PaymentTrail struct {
 func (p *payment) copyOut() PaymentTrail {
 	t := p.trail
 	t.Lots = slices.Clone(t.Lots)
+	for i, s := range p.shares {
+		if i < len(t.Lots) && len(s.appr.info.Corrections) > 0 {
+			t.Lots[i].AppropriationCorrections = slices.Clone(s.appr.info.Corrections)
+		}
+	}
 	return t
 }
 
@@ -129,20 +152,20 @@ type Totals struct {
 func (t *Totals) add(p *payment) {
 	tr := &p.trail
 	t.Payments++
-	t.InstructedFen += tr.AmountFen
+	t.InstructedFen = mustAdd(t.InstructedFen, tr.AmountFen)
 	switch tr.Status {
 	case fund.StatusInstructed:
-		t.InTransitFen += tr.AmountFen
+		t.InTransitFen = mustAdd(t.InTransitFen, tr.AmountFen)
 	case fund.StatusSettled:
-		t.ReceivedFen += tr.AmountFen
+		t.ReceivedFen = mustAdd(t.ReceivedFen, tr.AmountFen)
 	case fund.StatusFailed, fund.StatusReturned:
-		t.ReturnedFen += tr.AmountFen
+		t.ReturnedFen = mustAdd(t.ReturnedFen, tr.AmountFen)
 	case fund.StatusReversed:
-		t.ReversedFen += tr.AmountFen
+		t.ReversedFen = mustAdd(t.ReversedFen, tr.AmountFen)
 	}
 	if a := tr.Acknowledged; a != nil {
-		t.AcknowledgedFen += a.AcknowledgedFen
-		t.ShortfallFen += a.ShortfallFen
+		t.AcknowledgedFen = mustAdd(t.AcknowledgedFen, a.AcknowledgedFen)
+		t.ShortfallFen = mustAdd(t.ShortfallFen, a.ShortfallFen)
 	}
 }
 

@@ -25,6 +25,7 @@ type View struct {
 	mu             sync.RWMutex
 	ledger         map[fund.AccountID]*account
 	sumFen         domain.Fen // of every balance: zero after every event
+	ar             arith      // checked sums of the event being folded
 	movers         int
 	pools          map[string]fund.Pool // by county
 	projects       map[string]*project  // by project number
@@ -80,7 +81,9 @@ type share struct {
 }
 
 // atProject is what of the share the project still holds.
-func (s *share) atProject() domain.Fen { return s.amount - s.instructed + s.returned + s.reversed }
+func (s *share) atProject(ar *arith) domain.Fen {
+	return ar.add(ar.add(ar.sub(s.amount, s.instructed), s.returned), s.reversed)
+}
 
 type payment struct {
 	trail    PaymentTrail
@@ -167,6 +170,7 @@ func (v *View) applyHousehold(ev events.Event, p events.Payload) error {
 // event the rules cannot fold stops here, before anything else changed),
 // then the trails, then the ledger, then the checks that the two agree.
 func (v *View) applyFund(ev events.Event, p events.Payload) error {
+	v.ar = arith{}
 	step := stepOf(ev)
 	if name, ok := strings.CutPrefix(ev.Stream, fund.PoolStreamPrefix); ok {
 		c, err := fund.ParseCounty(name)
@@ -208,6 +212,9 @@ func (v *View) applyFund(ev events.Event, p events.Payload) error {
 		if err := v.move(m.Movement(), ev.Position); err != nil {
 			return err
 		}
+	}
+	if err := v.ar.err(); err != nil {
+		return err
 	}
 	return v.check(ev, p)
 }

@@ -3,6 +3,7 @@ package redflags
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -174,7 +175,7 @@ func newFlag(kind Kind, county fund.County, place, subject string, since time.Ti
 func (v *View) idle(now time.Time) []Flag {
 	var out []Flag
 	for _, a := range v.appropriations {
-		idle := a.amountFen - a.committedFen
+		idle := a.amountFen - a.correctedFen - a.committedFen // corrected money went back: not idle
 		if idle <= 0 || !now.After(a.at.AddDate(1, 0, 0)) {
 			continue
 		}
@@ -324,7 +325,15 @@ func (v *View) sharedAccounts() []Flag {
 			by[p.Account.Number] = g
 		}
 		g.households[p.Household.String()] = true
-		g.positions, g.amount = append(g.positions, p.position), g.amount+p.AmountFen
+		g.positions = append(g.positions, p.position)
+		// A shared account's live payments are a bounded number of
+		// payments of at most domain.PaymentFenMax; add with a check all
+		// the same, and keep the total at its bound rather than wrap.
+		if s, ok := domain.AddFen(g.amount, p.AmountFen); ok {
+			g.amount = s
+		} else {
+			g.amount = math.MaxInt64
+		}
 	}
 	var out []Flag
 	for number, g := range by {

@@ -105,6 +105,7 @@ type appropriation struct {
 	county, document string
 	amountFen        domain.Fen
 	committedFen     domain.Fen // drawn by live payments
+	correctedFen     domain.Fen // taken back to the source by corrections
 	at               time.Time
 	position         uint64
 	allocations      []uint64
@@ -246,6 +247,14 @@ func (v *View) applyFund(ev events.Event, p events.Payload) error {
 	case *fund.AppropriationReceived:
 		v.appropriations[e.County.String()+"|"+e.Document] = &appropriation{county: e.County.String(), document: e.Document,
 			amountFen: e.AmountFen, at: ev.Meta.OccurredAt, position: ev.Position}
+	case *fund.AppropriationCorrected:
+		if a := v.appropriations[e.County.String()+"|"+e.Document]; a != nil {
+			s, ok := domain.AddFen(a.correctedFen, e.AmountFen)
+			if !ok || s > a.amountFen {
+				return fmt.Errorf("appropriation %q: corrections of %d+%d fen exceed its %d", e.Document, a.correctedFen, e.AmountFen, a.amountFen)
+			}
+			a.correctedFen = s
+		}
 	case *fund.Allocated:
 		for _, d := range e.Draws {
 			if a := v.appropriations[e.County.String()+"|"+d.Document]; a != nil {
@@ -259,7 +268,7 @@ func (v *View) applyFund(ev events.Event, p events.Payload) error {
 	case *fund.PaymentInstructed:
 		pay := &payment{PaymentInstructed: *e, at: ev.Meta.OccurredAt, position: ev.Position, status: fund.StatusInstructed}
 		v.payments[e.Ref], v.order = pay, append(v.order, pay)
-		v.commit(e.Project, e.Lots, 1)
+		return v.commit(e.Project, e.Lots, 1)
 	case *fund.PaymentSettled:
 		return v.close(e.Ref, fund.StatusSettled, nil)
 	case *fund.PaymentFailed:
@@ -285,16 +294,27 @@ func (v *View) close(ref string, st fund.PaymentStatus, lots []fund.Lot) error {
 		return fmt.Errorf("payment %s was never instructed", ref)
 	}
 	pay.status = st
-	v.commit(pay.Project, lots, -1)
-	return nil
+	return v.commit(pay.Project, lots, -1)
 }
 
 // commit counts the lots of a live payment against their appropriations
-// (sign 1) or gives them back (-1).
-func (v *View) commit(p fund.ProjectID, lots []fund.Lot, sign domain.Fen) {
+// (sign 1) or gives them back (-1). The sum is checked: what live payments
+// drew from an appropriation is from zero to its amount, and anything else
+// (or an overflow) is an impossible event, never a wrapped figure.
+func (v *View) commit(p fund.ProjectID, lots []fund.Lot, sign int) error {
 	for _, l := range lots {
-		if a := v.appropriations[p.County().String()+"|"+l.Document]; a != nil {
-			a.committedFen += sign * l.AmountFen
+		a := v.appropriations[p.County().String()+"|"+l.Document]
+		if a == nil {
+			continue
 		}
+		next, ok := domain.AddFen(a.committedFen, l.AmountFen)
+		if sign < 0 {
+			next, ok = domain.SubFen(a.committedFen, l.AmountFen)
+		}
+		if !ok || next < 0 || next > a.amountFen-a.correctedFen {
+			return fmt.Errorf("appropriation %q: live payments would draw %d%+d×%d fen of its %d", l.Document, a.committedFen, sign, l.AmountFen, a.amountFen)
+		}
+		a.committedFen = next
 	}
+	return nil
 }
