@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -133,7 +134,7 @@ func (r *Registry) checkPayload(i int, ev *Event, ps *problemList) {
 		var inv *InvalidError
 		if errors.As(err, &inv) {
 			for _, p := range inv.Problems {
-				ps.add(evField(i, ".data."+p.Field), p.Reason, p.Cause)
+				ps.add(evField(i, strings.TrimSuffix(".data."+p.Field, ".")), p.Reason, p.Cause)
 			}
 			return
 		}
