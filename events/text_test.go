@@ -77,3 +77,15 @@ func TestTheLogRefusesBadText(t *testing.T) {
 		t.Errorf("a multi-line text with a middle dot: %v", err)
 	}
 }
+
+// Given an event whose actor ID holds a bidi override, when appended, then
+// the log refuses it at events[0].meta.actorId.
+func TestTheLogRefusesBadTextInMetadata(t *testing.T) {
+	ev := noted(t, 1, "ok")
+	ev.Meta.ActorID = "enum\u202Ewang"
+	err := storetest.Registry().CheckAppend("s-1", []events.Event{ev})
+	var inv *events.InvalidError
+	if !errors.As(err, &inv) || inv.Problems[0].Field != "events[0].meta.actorId" {
+		t.Errorf("CheckAppend = %v; want a problem at events[0].meta.actorId", err)
+	}
+}

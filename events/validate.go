@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // ValidStream reports why a stream name is unacceptable, or "" if it is fine.
@@ -152,8 +151,11 @@ func checkMeta(i int, m *Metadata, ps *problemList) {
 		switch {
 		case len(v) > MetaFieldBytesMax:
 			ps.add(evField(i, ".meta."+metaFieldNames[k]), fmt.Sprintf("is %d bytes, above the limit of %d", len(v), MetaFieldBytesMax), ErrLimit)
-		case !utf8.ValidString(v):
-			ps.add(evField(i, ".meta."+metaFieldNames[k]), "is not valid UTF-8", nil)
+		case v == "":
+		default:
+			if _, why := TextProblem(v, false); why != "" {
+				ps.add(evField(i, ".meta."+metaFieldNames[k]), why, nil)
+			}
 		}
 	}
 	if m.ActorID == "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/domain"
+	"github.com/drip-ledger/drip/events"
 )
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -31,6 +32,11 @@ prefix ("" the nation, 520526 a county, 520526104201 a village).`, tokenKeyFile,
 	dataDir := fs.String("data", "./drip-data", "data directory holding the deployment's key")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	// The user ID becomes every event's actorId: the text rule of the
+	// log holds for it here already, where the operator can fix it.
+	if code, why := events.TextProblem(*user, false); code != "" {
+		return fmt.Errorf("token issue: --user %s (%s)", why, code)
 	}
 	key, err := loadOrCreateKey(filepath.Join(*dataDir, tokenKeyFile))
 	if err != nil {
