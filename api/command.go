@@ -62,6 +62,9 @@ func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exe
 	if err := DecodeCommand(raw, body); err != nil {
 		return err
 	}
+	if err := s.checkDivisions(body); err != nil {
+		return err
+	}
 	sum := sha256.Sum256(raw)
 	req := domain.Request{
 		Actor:          claims.Actor(),

@@ -68,6 +68,7 @@ func (s *Server) searchHouseholds(c echo.Context) error {
 		ResidentID: q.Get("residentId"), Name: q.Get("name"), Status: household.Status(q.Get("status")), After: q.Get("after"),
 		Limit: pageLimit(q, households.PageLenMax, &ps)}
 	checkParams(q, &ps, "division", "fileNumber", "residentId", "name", "status", "after", "limit", "position")
+	s.checkDivisionParam("division", q.Get("division"), &ps)
 	if err := ps.Err(); err != nil {
 		return err
 	}

@@ -1,0 +1,53 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/drip-ledger/drip/api"
+	"github.com/drip-ledger/drip/domain"
+)
+
+func withDivisions(d *api.Deps) { d.Divisions = domain.WeiningDivisions() }
+
+// Given the Weining registry, when a household is registered in a village
+// that does not exist, then it is refused with the field village and the
+// code division_unknown, and nothing is written; a real village is accepted.
+func TestHouseholdRegistrationRefusesAVillageThatDoesNotExist(t *testing.T) {
+	for _, village := range []string{"520526104299", "520526999999"} {
+		t.Run(village, func(t *testing.T) {
+			d, _ := newOffice(t, withDivisions)
+			body := registrationBody(t)
+			body["village"] = village
+			r := d.post(d.enumerator(), "/households", "", body)
+			if r.status != 422 {
+				t.Fatalf("got %d %+v", r.status, r.problem)
+			}
+			found := false
+			for _, e := range r.problem.Errors {
+				found = found || e.Field == "village" && e.Code == domain.CodeDivisionUnknown
+			}
+			if !found {
+				t.Errorf("errors %+v; want village %s", r.problem.Errors, domain.CodeDivisionUnknown)
+			}
+			if d.head() != 0 {
+				t.Fatal("a household of a village that does not exist was written")
+			}
+		})
+	}
+	d, _ := newOffice(t, withDivisions)
+	d.must(d.enumerator(), "/households", registrationBody(t), 0)
+}
+
+// Given the registry, when a search names a township that does not exist,
+// then the query is refused naming division; a real one is answered.
+func TestHouseholdSearchRefusesAnUnknownDivision(t *testing.T) {
+	d := newCounty(t, withDivisions)
+	var page map[string]any
+	if status, p := d.read(d.countyPAO(), "/households?division=520526999", &page); status != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != "division" || p.Errors[0].Code != domain.CodeDivisionUnknown {
+		t.Errorf("unknown township: %d %+v", status, p.Errors)
+	}
+	if status, p := d.read(d.countyPAO(), "/households?division=520526104", &page); status != http.StatusOK {
+		t.Errorf("real township: %d %+v", status, p)
+	}
+}
