@@ -24,3 +24,16 @@ func TestTokenIssueRefusesBadTextInTheUserID(t *testing.T) {
 		t.Errorf("plain user: %v", err)
 	}
 }
+
+// Given the embedded registry, when a token is issued for a village that
+// does not exist, then none is issued and the jurisdiction is named.
+func TestTokenIssueRefusesAPlaceThatDoesNotExist(t *testing.T) {
+	dir := t.TempDir()
+	for _, jur := range []string{"520526104299", "520526999"} {
+		var out bytes.Buffer
+		err := runToken(context.Background(), []string{"issue", "--user", "enum.wang", "--role", "enumerator", "--jurisdiction", jur, "--data", dir}, &out, &out)
+		if err == nil || !strings.Contains(err.Error(), "--jurisdiction") || !strings.Contains(err.Error(), "division_unknown") {
+			t.Errorf("jurisdiction %s: err %v; want it refused as division_unknown", jur, err)
+		}
+	}
+}

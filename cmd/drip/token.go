@@ -30,6 +30,7 @@ prefix ("" the nation, 520526 a county, 520526104201 a village).`, tokenKeyFile,
 	jur := fs.String("jurisdiction", "", "division-code prefix the user acts within")
 	ttl := fs.Duration("ttl", 8*time.Hour, fmt.Sprintf("lifetime, at most %v", api.TokenTTLMax))
 	dataDir := fs.String("data", "./drip-data", "data directory holding the deployment's key")
+	configFile := fs.String("config", "", "serve's --config file, whose divisionsFile adds places to the embedded registry")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -37,6 +38,17 @@ prefix ("" the nation, 520526 a county, 520526104201 a village).`, tokenKeyFile,
 	// log holds for it here already, where the operator can fix it.
 	if code, why := events.TextProblem(*user, false); code != "" {
 		return fmt.Errorf("token issue: --user %s (%s)", why, code)
+	}
+	// A token for a place that does not exist grants nothing anyone can
+	// use, and hides a typing mistake: the registry is asked first.
+	set, err := loadSettings(*configFile)
+	if err != nil {
+		return fmt.Errorf("token issue: %w", err)
+	}
+	if j, err := domain.ParseJurisdiction(*jur); err == nil {
+		if err := set.divisions.CheckJurisdiction(j); err != nil {
+			return fmt.Errorf("token issue: --jurisdiction %w", err)
+		}
 	}
 	key, err := loadOrCreateKey(filepath.Join(*dataDir, tokenKeyFile))
 	if err != nil {
