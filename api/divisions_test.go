@@ -6,6 +6,7 @@ import (
 
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/domain"
+	"github.com/drip-ledger/drip/projections/households"
 )
 
 func withDivisions(d *api.Deps) { d.Divisions = domain.WeiningDivisions() }
@@ -49,5 +50,19 @@ func TestHouseholdSearchRefusesAnUnknownDivision(t *testing.T) {
 	}
 	if status, p := d.read(d.countyPAO(), "/households?division=520526104", &page); status != http.StatusOK {
 		t.Errorf("real township: %d %+v", status, p)
+	}
+}
+
+// Given an enrolled household of 五星村 in 迤那镇, when the counts are read
+// by township and by village, then each code comes with its name.
+func TestHouseholdCountsGiveTheNamesBesideTheCodes(t *testing.T) {
+	d := newCounty(t, withDivisions)
+	life := enrollHousehold(t, d)
+	for level, want := range map[string][2]string{"township": {"520526104", "迤那镇"}, "village": {"520526104201", "五星村"}, "county": {"520526", "威宁彝族回族苗族自治县"}} {
+		var counts []households.Counts
+		status, p := d.read(d.desk(), "/stats/households?level="+level+"&position="+u64(life.enrolled), &counts)
+		if status != 200 || len(counts) != 1 || counts[0].Division != want[0] || counts[0].Name != want[1] {
+			t.Errorf("%s: %d %+v %+v; want %v", level, status, p, counts, want)
+		}
 	}
 }

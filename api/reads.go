@@ -96,6 +96,15 @@ func (s *Server) householdCounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if s.deps.Divisions != nil {
+		for i := range counts {
+			if pj, err := domain.ParseJurisdiction(counts[i].Division); err == nil {
+				if div, ok := s.deps.Divisions.LookupJurisdiction(pj); ok {
+					counts[i].Name = div.Name
+				}
+			}
+		}
+	}
 	return c.JSON(http.StatusOK, counts)
 }
 
