@@ -6,6 +6,7 @@ import (
 
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/domain"
+	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/projections/households"
 )
 
@@ -64,5 +65,31 @@ func TestHouseholdCountsGiveTheNamesBesideTheCodes(t *testing.T) {
 		if status != 200 || len(counts) != 1 || counts[0].Division != want[0] || counts[0].Name != want[1] {
 			t.Errorf("%s: %d %+v %+v; want %v", level, status, p, counts, want)
 		}
+	}
+}
+
+// Given the registry, when a complaint is filed about a village that does
+// not exist, then it is refused naming division; the complaint's text with
+// a bidi override is refused in the same answer.
+func TestComplaintRefusesAVillageThatDoesNotExist(t *testing.T) {
+	d := newCounty(t, withDivisions)
+	body := phoneComplaint("12317-2014-000008")
+	body["division"] = "520526104299"
+	body["text"] = "钱\u202E没到"
+	r := d.post(d.desk(), "/complaints", "", body)
+	got := map[string]string{}
+	for _, e := range r.problem.Errors {
+		got[e.Field] = e.Code
+	}
+	if r.status != 422 || got["text"] != events.CodeTextBidi {
+		t.Fatalf("got %d %+v", r.status, r.problem)
+	}
+	body["text"] = "钱没到。\n第二段。"
+	r = d.post(d.desk(), "/complaints", "", body)
+	if r.status != 422 || len(r.problem.Errors) != 1 || r.problem.Errors[0].Field != "division" || r.problem.Errors[0].Code != domain.CodeDivisionUnknown {
+		t.Fatalf("got %d %+v", r.status, r.problem)
+	}
+	if d.head() != 0 {
+		t.Fatal("a complaint about a place that does not exist was written")
 	}
 }
