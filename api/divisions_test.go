@@ -93,3 +93,17 @@ func TestComplaintRefusesAVillageThatDoesNotExist(t *testing.T) {
 		t.Fatal("a complaint about a place that does not exist was written")
 	}
 }
+
+// Given the registry, when a project lists a real village and one that does
+// not exist, then it is refused naming villages[1].
+func TestProjectRefusesAVillageThatDoesNotExist(t *testing.T) {
+	d := newCounty(t, withDivisions)
+	r := d.post(d.township(), "/projects", "", map[string]any{"project": storyProject, "name": "Walnut orchards", "kind": "industry",
+		"villages": []string{storyVillage, "520526999999"}, "budgetFen": 500_000})
+	if r.status != 422 || len(r.problem.Errors) != 1 || r.problem.Errors[0].Field != "villages[1]" || r.problem.Errors[0].Code != domain.CodeDivisionUnknown {
+		t.Fatalf("got %d %+v", r.status, r.problem)
+	}
+	if d.head() != 0 {
+		t.Fatal("a project in a village that does not exist was written")
+	}
+}
