@@ -62,6 +62,9 @@ func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exe
 	if err := DecodeCommand(raw, body); err != nil {
 		return err
 	}
+	if err := s.checkDivisions(body); err != nil {
+		return err
+	}
 	backfill, err := backfillOf(c, claims)
 	if err != nil {
 		return err

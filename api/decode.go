@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/drip-ledger/drip/events"
 	"github.com/labstack/echo/v4"
@@ -70,6 +71,9 @@ func DecodeCommand(body []byte, dst any) error {
 	if len(ps) > 0 {
 		return invalid(ps...)
 	}
+	// Invalid UTF-8 is found at the leaves (decodeValue). Nowhere else can
+	// it pass: a mangled object key is no known field, and the types that
+	// decode themselves parse ASCII codes or descend to their leaves.
 	if v, ok := dst.(validator); ok {
 		return v.Validate()
 	}
@@ -100,6 +104,14 @@ func decodeValue(path string, raw json.RawMessage, v reflect.Value, depth int, p
 	}
 	switch {
 	case decodesItself(v):
+	case v.Kind() == reflect.Pointer:
+		// An optional part (account): its leaves are named and checked like
+		// any other's.
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		decodeValue(path, raw, v.Elem(), depth, ps)
+		return
 	case v.Kind() == reflect.Struct:
 		decodeObject(path, raw, v, depth, ps)
 		return
@@ -107,8 +119,20 @@ func decodeValue(path string, raw json.RawMessage, v reflect.Value, depth int, p
 		decodeList(path, raw, v, depth, ps)
 		return
 	}
+	// encoding/json puts U+FFFD in place of invalid UTF-8 without a word, so
+	// the raw bytes are checked before it sees them. A type that decodes
+	// itself either parses strict ASCII (codes, IDs) or descends with
+	// decodeObject (and so reaches this check for each of its leaves).
+	if !decodesItself(v) && !utf8.Valid(raw) {
+		addText(orBody(path), events.CodeTextInvalidUTF8, "is not valid UTF-8", ps)
+		return
+	}
 	if err := strictUnmarshal(raw, v.Addr().Interface()); err != nil {
 		add(typeReason(err))
+		return
+	}
+	if !decodesItself(v) {
+		checkText(path, v, ps)
 	}
 }
 

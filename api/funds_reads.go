@@ -142,6 +142,11 @@ func (s *Server) fundVillage(c echo.Context) error {
 	if err != nil || code.Level() != domain.LevelVillage {
 		return invalid(fieldProblem("village", "must be a village's 12-digit division code"))
 	}
+	if s.deps.Divisions != nil {
+		if err := s.deps.Divisions.Check(code); err != nil {
+			return invalid(events.Problem{Field: "village", Reason: err.Error(), Cause: err})
+		}
+	}
 	v, err := s.deps.FundView.Village(j, code, q.Get("after"), limit)
 	if err != nil {
 		return err

@@ -68,6 +68,7 @@ func (s *Server) searchHouseholds(c echo.Context) error {
 		ResidentID: q.Get("residentId"), Name: q.Get("name"), Status: household.Status(q.Get("status")), After: q.Get("after"),
 		Limit: pageLimit(q, households.PageLenMax, &ps)}
 	checkParams(q, &ps, "division", "fileNumber", "residentId", "name", "status", "after", "limit", "position")
+	s.checkDivisionParam("division", q.Get("division"), &ps)
 	if err := ps.Err(); err != nil {
 		return err
 	}
@@ -94,6 +95,15 @@ func (s *Server) householdCounts(c echo.Context) error {
 	counts, err := s.deps.HouseholdView.CountBy(j, level)
 	if err != nil {
 		return err
+	}
+	if s.deps.Divisions != nil {
+		for i := range counts {
+			if pj, err := domain.ParseJurisdiction(counts[i].Division); err == nil {
+				if div, ok := s.deps.Divisions.LookupJurisdiction(pj); ok {
+					counts[i].Name = div.Name
+				}
+			}
+		}
 	}
 	return c.JSON(http.StatusOK, counts)
 }

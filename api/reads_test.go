@@ -29,7 +29,7 @@ import (
 // store: household, complaint and fund commands, read models fed by the
 // Watermill runner, and reads. The store's clock is the desk's, so "as of"
 // dates are the story's dates.
-func newCounty(t *testing.T) *desk {
+func newCounty(t *testing.T, opts ...func(*api.Deps)) *desk {
 	t.Helper()
 	reg := events.NewRegistry()
 	household.Register(reg)
@@ -67,9 +67,13 @@ func newCounty(t *testing.T) *desk {
 	t.Cleanup(func() { cancel(); <-done; store.Close() })
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	d.key = priv
-	srv, err := api.New(api.DefaultConfig(), api.Deps{Store: store, TokenKey: pub, Households: hs, Complaints: cs, Funds: fs,
+	deps := api.Deps{Store: store, TokenKey: pub, Households: hs, Complaints: cs, Funds: fs,
 		HouseholdView: hv, ComplaintView: cv, FundView: fv, Registry: reg, WaitFor: func(ctx context.Context, p uint64) error { return runner.WaitFor(ctx, p) },
-		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return d.now }})
+		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return d.now }}
+	for _, o := range opts {
+		o(&deps)
+	}
+	srv, err := api.New(api.DefaultConfig(), deps)
 	if err != nil {
 		t.Fatal(err)
 	}

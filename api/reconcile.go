@@ -282,6 +282,7 @@ func (s *Server) redFlags(c echo.Context) error {
 	var ps events.Problems
 	query := redflags.Query{Within: j, Kind: redflags.Kind(q.Get("kind")), County: q.Get("county"), Now: s.deps.Now(),
 		After: q.Get("after"), Limit: pageLimit(q, redflags.PageLenMax, &ps)}
+	s.checkDivisionParam("county", q.Get("county"), &ps)
 	if query.Kind != "" && !slices.Contains(redflags.Kinds(), query.Kind) {
 		ps.Addf("kind", "must be one of %v", redflags.Kinds())
 	}

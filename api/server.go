@@ -51,6 +51,10 @@ type Deps struct {
 	HouseholdView *households.View
 	ComplaintView *complaints.View
 	Registry      *events.Registry
+	// Divisions is the division registry every code a request sends is
+	// checked against (and the names stats give beside codes); nil checks
+	// only the codes' shape.
+	Divisions *domain.Divisions
 	// Notary serves checkpoints, proofs and bundles; nil leaves them out.
 	// VerifierKey is its public key, in note's format.
 	Notary      Notary

@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"regexp"
 	"sort"
+	"unicode/utf8"
 )
 
 // Payload is the typed body of an event. EventType returns the explicit,
@@ -145,6 +146,10 @@ func (r *Registry) decodeCurrent(typ string, data []byte) (Payload, error) {
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return nil, fmt.Errorf("payload is not a JSON object")
 	}
+	// encoding/json would put U+FFFD in place of invalid UTF-8 silently.
+	if !utf8.Valid(data) {
+		return nil, &InvalidError{Problems: []Problem{{Field: "", Reason: "is not valid UTF-8"}}}
+	}
 	p := r.payloads[typ]()
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -155,6 +160,9 @@ func (r *Registry) decodeCurrent(typ string, data []byte) (Payload, error) {
 		return nil, fmt.Errorf("trailing data after the JSON object")
 	}
 	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := CheckPayloadText(p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -192,6 +200,11 @@ func (r *Registry) Encode(id ID, meta Metadata, p Payload) (Event, error) {
 		return Event{}, fmt.Errorf("events: encode %q: %w", typ, ErrUnknownType)
 	}
 	if err := p.Validate(); err != nil {
+		return Event{}, fmt.Errorf("events: encode %q: %w", typ, err)
+	}
+	// The last line of the text rule: whatever entry point let a control
+	// character or an invalid byte through, the log does not take it.
+	if err := CheckPayloadText(p); err != nil {
 		return Event{}, fmt.Errorf("events: encode %q: %w", typ, err)
 	}
 	data, err := json.Marshal(p)

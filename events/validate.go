@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"unicode/utf8"
+	"strings"
 )
 
 // ValidStream reports why a stream name is unacceptable, or "" if it is fine.
@@ -133,7 +133,7 @@ func (r *Registry) checkPayload(i int, ev *Event, ps *problemList) {
 		var inv *InvalidError
 		if errors.As(err, &inv) {
 			for _, p := range inv.Problems {
-				ps.add(evField(i, ".data."+p.Field), p.Reason, p.Cause)
+				ps.add(evField(i, strings.TrimSuffix(".data."+p.Field, ".")), p.Reason, p.Cause)
 			}
 			return
 		}
@@ -151,8 +151,11 @@ func checkMeta(i int, m *Metadata, ps *problemList) {
 		switch {
 		case len(v) > MetaFieldBytesMax:
 			ps.add(evField(i, ".meta."+metaFieldNames[k]), fmt.Sprintf("is %d bytes, above the limit of %d", len(v), MetaFieldBytesMax), ErrLimit)
-		case !utf8.ValidString(v):
-			ps.add(evField(i, ".meta."+metaFieldNames[k]), "is not valid UTF-8", nil)
+		case v == "":
+		default:
+			if _, why := TextProblem(v, false); why != "" {
+				ps.add(evField(i, ".meta."+metaFieldNames[k]), why, nil)
+			}
 		}
 	}
 	if m.ActorID == "" {

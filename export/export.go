@@ -40,17 +40,44 @@ func CSV(w io.Writer, tables []Table) error {
 			_ = cw.Write([]string{})
 		}
 		_ = cw.Write([]string{"# " + t.Name})
-		_ = cw.Write(t.Header)
+		head := make([]string, len(t.Header))
+		for j, h := range t.Header {
+			head[j] = Neutralise(h)
+		}
+		_ = cw.Write(head)
 		for _, r := range t.Rows {
 			rec := make([]string, len(r))
 			for j, v := range r {
-				rec[j] = text(v)
+				if _, ok := v.(string); ok {
+					rec[j] = Neutralise(text(v))
+				} else {
+					rec[j] = text(v) // a number or an amount: its sign is data
+				}
 			}
 			_ = cw.Write(rec)
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// Neutralise makes a CSV cell safe to open in a spreadsheet (OWASP's rule
+// against CSV injection): a cell that begins with =, +, -, @, a tab or a
+// carriage return would be read as a formula (=HYPERLINK(…) sends a click
+// to anyone's server, @SUM and +cmd run), so it is prefixed with a single
+// quote, which spreadsheets show as text and hide. Only strings are
+// neutralised: numbers and amounts (a negative correction "-12.00") are
+// written as they are, since they are data the sheet must sum. XLSX needs
+// none of this: its cells are typed, a string cell is never a formula.
+func Neutralise(cell string) string {
+	if cell == "" {
+		return cell
+	}
+	switch cell[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + cell
+	}
+	return cell
 }
 
 func text(v any) string {

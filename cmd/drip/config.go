@@ -21,7 +21,8 @@ type settings struct {
 	rules      complaint.Rules
 	scorecards *scorecard.Catalog
 	// bounds bound business times against recorded time (zero: defaults).
-	bounds domain.TimeBounds
+	bounds    domain.TimeBounds
+	divisions *domain.Divisions
 }
 
 // fileConfig is the JSON of `drip serve --config FILE`, for example:
@@ -31,12 +32,15 @@ type settings struct {
 //	  "complaintDeadlines": {"money_not_received": {"acknowledgeWorkingDays": 1, "resolveDays": 10}},
 //	  "holidays": ["2026-10-01", "2026-10-02"],
 //	  "scorecardsDir": "/etc/drip/cards",
-//	  "businessLagMaxDays": 31, "businessSkewMaxMinutes": 10
+//	  "businessLagMaxDays": 31, "businessSkewMaxMinutes": 10,
+//	  "divisionsFile": "/etc/drip/divisions.csv"
 //	}
 //
 // Lines it names replace the default line of that year; categories it does
 // not name keep the default deadlines (2 working days, 15 days); cards in
-// scorecardsDir are added to the built-in ones.
+// scorecardsDir are added to the built-in ones; the places of divisionsFile
+// (lines of code,name,level; see domain.ParseDivisions) are added to the
+// embedded registry of the demo county, Weining.
 type fileConfig struct {
 	PovertyLinesFen    domain.PovertyLines `json:"povertyLinesFen"`
 	ComplaintDeadlines complaint.Deadlines `json:"complaintDeadlines"`
@@ -47,8 +51,13 @@ type fileConfig struct {
 	BusinessLagMaxDays int `json:"businessLagMaxDays"`
 	// BusinessSkewMaxMinutes is how far ahead of the recorded time a
 	// business time may be.
-	BusinessSkewMaxMinutes int `json:"businessSkewMaxMinutes"`
+	BusinessSkewMaxMinutes int    `json:"businessSkewMaxMinutes"`
+	DivisionsFile          string `json:"divisionsFile"`
 }
+
+// divisionsBytesMax bounds a division registry file: a national one (about
+// 700,000 villages of some 60 bytes) fits.
+const divisionsBytesMax = 64 << 20
 
 // configBytesMax bounds a configuration file.
 const configBytesMax = 1 << 20
@@ -56,7 +65,7 @@ const configBytesMax = 1 << 20
 // loadSettings reads path ("" means defaults) and reports every problem in
 // it at once.
 func loadSettings(path string) (settings, error) {
-	s := settings{lines: domain.DefaultPovertyLines(), scorecards: scorecard.Builtin()}
+	s := settings{lines: domain.DefaultPovertyLines(), scorecards: scorecard.Builtin(), divisions: domain.WeiningDivisions()}
 	if path == "" {
 		return s, nil
 	}
@@ -103,8 +112,33 @@ func loadSettings(path string) (settings, error) {
 			errs = append(errs, fmt.Errorf("scorecardsDir %s: %w", fc.ScorecardsDir, err))
 		}
 	}
+	if fc.DivisionsFile != "" {
+		if err := s.loadDivisions(fc.DivisionsFile); err != nil {
+			errs = append(errs, fmt.Errorf("divisionsFile %s: %w", fc.DivisionsFile, err))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return s, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
+}
+
+func (s *settings) loadDivisions(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if info.Size() > divisionsBytesMax {
+		return fmt.Errorf("%d bytes, above the limit of %d", info.Size(), divisionsBytesMax)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	d, err := domain.ParseDivisions(raw, s.divisions)
+	if err != nil {
+		return err
+	}
+	s.divisions = d
+	return nil
 }

@@ -32,5 +32,5 @@ func services(store events.Store, reg *events.Registry, set settings) (api.Deps,
 		return api.Deps{}, err
 	}
 	return api.Deps{Store: store, Complaints: complaints, Households: households, Funds: funds,
-		PovertyLines: set.lines, Scorecards: set.scorecards}, nil
+		PovertyLines: set.lines, Scorecards: set.scorecards, Divisions: set.divisions}, nil
 }

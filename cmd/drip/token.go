@@ -9,6 +9,7 @@ import (
 
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/domain"
+	"github.com/drip-ledger/drip/events"
 )
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -30,8 +31,25 @@ prefix ("" the nation, 520526 a county, 520526104201 a village).`, tokenKeyFile,
 	ttl := fs.Duration("ttl", 8*time.Hour, fmt.Sprintf("lifetime, at most %v", api.TokenTTLMax))
 	dataDir := fs.String("data", "./drip-data", "data directory holding the deployment's key")
 	backfill := fs.Bool("backfill", false, "grant the backfill of older paper records (requests then send Drip-Backfill: true; each such event is an audit red flag)")
+	configFile := fs.String("config", "", "serve's --config file, whose divisionsFile adds places to the embedded registry")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	// The user ID becomes every event's actorId: the text rule of the
+	// log holds for it here already, where the operator can fix it.
+	if code, why := events.TextProblem(*user, false); code != "" {
+		return fmt.Errorf("token issue: --user %s (%s)", why, code)
+	}
+	// A token for a place that does not exist grants nothing anyone can
+	// use, and hides a typing mistake: the registry is asked first.
+	set, err := loadSettings(*configFile)
+	if err != nil {
+		return fmt.Errorf("token issue: %w", err)
+	}
+	if j, err := domain.ParseJurisdiction(*jur); err == nil {
+		if err := set.divisions.CheckJurisdiction(j); err != nil {
+			return fmt.Errorf("token issue: --jurisdiction %w", err)
+		}
 	}
 	key, err := loadOrCreateKey(filepath.Join(*dataDir, tokenKeyFile))
 	if err != nil {

@@ -72,6 +72,7 @@ func TestVanishedDataDirEndsServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	registerComplainedHousehold(t, base, key, now)
 	client := &http.Client{Timeout: 30 * time.Second}
 	for i := 1; i <= 50; i++ { // something in the index's memtable to flush
 		if status, body, err := fileComplaint(client, base, tok, fmt.Sprintf("12317-2026-%06d", i)); err != nil || status != http.StatusCreated {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/fund"
+	"github.com/drip-ledger/drip/events"
 )
 
 // The bank return file (回单文件): what the bank reports back about the
@@ -130,7 +131,7 @@ func Parse(name string, data []byte, asOf time.Time) (File, error) {
 	f := File{Name: strings.TrimSpace(name), SHA256: Hash(data)}
 	var ps domain.Problems
 	switch {
-	case f.Name == "" || !utf8.ValidString(f.Name) || utf8.RuneCountInString(f.Name) > FileNameMax || strings.ContainsAny(f.Name, "/\\\x00"):
+	case f.Name == "" || !utf8.ValidString(f.Name) || utf8.RuneCountInString(f.Name) > FileNameMax || strings.ContainsAny(f.Name, "/\\\x00") || textBad(f.Name):
 		ps.Addf("name", CodeFileNameFormat, "a bank file is named by 1 to %d characters with no / or \\", FileNameMax)
 	}
 	switch {
@@ -259,6 +260,12 @@ func parseLine(ps *domain.Problems, n int, rec []string, today time.Time) (Line,
 }
 
 func text(ps *domain.Problems, field, s string, max int, required bool) {
+	// A bank's cell is one line; a control or bidi character in a payee's
+	// name would be stored and shown to auditors as something else.
+	if code, why := events.TextProblem(s, false); code != "" {
+		ps.Addf(field, code, "%s", why)
+		return
+	}
 	switch {
 	case s == "" && required:
 		ps.Addf(field, CodeRequired, "is required")
@@ -266,6 +273,8 @@ func text(ps *domain.Problems, field, s string, max int, required bool) {
 		ps.Addf(field, CodeTooLong, "has %d characters, above the limit of %d", utf8.RuneCountInString(s), max)
 	}
 }
+
+func textBad(s string) bool { code, _ := events.TextProblem(s, false); return code != "" }
 
 // civilDay is the start of t's day in China's civil time.
 func civilDay(t time.Time) time.Time {

@@ -66,6 +66,9 @@ func TestParseNamesEveryBadLine(t *testing.T) {
 		{"empty file", "", []string{"file bank_file_empty"}},
 		{"header only", strings.Join(reconcile.Columns, ",") + "\n", []string{"file bank_file_empty"}},
 		{"wrong header", "ref,amount\n" + good, []string{"lines[1] bank_file_header"}},
+		{"control and bidi characters in cells", strings.Join(reconcile.Columns, ",") + "\n" +
+			ref1 + ",B\x001,6214123400000001,Zh\u202Eang,100.00,returned,2026-11-27,\u200B\n",
+			[]string{"lines[2].bank_ref text_control_character", "lines[2].payee_name text_bidi_control", "lines[2].reason text_invisible_only"}},
 		{"not UTF-8", strings.Join(reconcile.Columns, ",") + "\n" + good + "\xff\n", []string{"file bank_file_encoding"}},
 		{"every bad column of every bad line", strings.Join(reconcile.Columns, ",") + "\n" +
 			good + "\n" +

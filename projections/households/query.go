@@ -147,6 +147,10 @@ func matches(file string, s household.State, q Query) bool {
 // Counts are a division's households by where they stand in the file.
 type Counts struct {
 	Division string `json:"division"`
+	// Name is the place's name from the division registry; the API fills
+	// it (the read model keeps codes only), empty where the registry has
+	// none.
+	Name string `json:"name,omitempty"`
 	// Enrolled: in the file now (enrolled, exit under way, or returned).
 	Enrolled int `json:"enrolled"`
 	// Exited: out of the file (exited, including those monitored).
