@@ -11,6 +11,12 @@ const (
 	EventBytesMax = 64 << 10
 	// BatchEventsMax bounds the events of one append (one decision).
 	BatchEventsMax = 1000
+	// MultiStreamsMax bounds the streams of one AppendMulti: a fact and
+	// the few limits it takes (a cadre's capacity, a resident ID, a bank
+	// reference, an idempotency key) fit in it with room to spare. The
+	// events of all its streams together are bounded by BatchEventsMax and
+	// BatchBytesMax, as one append.
+	MultiStreamsMax = 8
 	// BatchBytesMax bounds the sum of Event.Size over one append.
 	BatchBytesMax = 4 << 20
 	// StreamBytesMax bounds a stream name.

@@ -67,10 +67,13 @@ type request struct {
 	// event's ID (filter.go), computed in stage 1.
 	streamHash uint64
 	idHashes   []uint64
-	accepted   bool // written by its group (not refused, not a retry)
-	res        events.AppendResult
-	err        error
-	done       chan struct{} // receives once, when res and err are final
+	// parts is set for an AppendMulti (multi.go): evs, enc and idHashes
+	// then hold every part's events in order, as one append.
+	parts    []part
+	accepted bool // written by its group (not refused, not a retry)
+	res      events.AppendResult
+	err      error
+	done     chan struct{} // receives once, when res and err are final
 }
 
 // group is one group commit.
@@ -218,6 +221,10 @@ func (w *writer) fits(g *group, r *request) bool {
 // place checks r against the log and the appends before it, and if it is
 // accepted, adds its records to g.
 func (w *writer) place(g *group, r *request) {
+	if r.parts != nil {
+		w.placeMulti(g, r)
+		return
+	}
 	g.reqs = append(g.reqs, r)
 	if f := w.s.failed.Load(); w.err == nil && f != nil {
 		w.err = *f
@@ -265,7 +272,7 @@ func (w *writer) place(g *group, r *request) {
 	w.idx.addAppend(r.stream, r.streamHash, cur+1, r.evs, r.idHashes, w.offs)
 	ver := cur + uint64(len(r.evs))
 	r.accepted = true
-	r.res = events.AppendResult{Version: ver, Position: w.nextPos - 1}
+	r.res = events.AppendResult{Version: ver, Position: w.nextPos - 1, First: w.nextPos - uint64(len(r.evs))}
 }
 
 // roll starts a new segment, named by the next position, for g.
