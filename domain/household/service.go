@@ -37,6 +37,9 @@ func (s *Service) Handle(ctx context.Context, req domain.Request, file domain.Fi
 		return domain.Result{}, errorf(CodeOutsideJurisdiction, "household %s is outside the jurisdiction %q of %s",
 			file, req.Actor.Jurisdiction, req.Actor.ID)
 	}
+	if ac, ok := c.(AssignCadre); ok {
+		return s.assignCadre(ctx, req, file, ac) // a rule across streams: cadre.go
+	}
 	return domain.Execute(ctx, s.x, req, Stream(file), Aggregate, func(st State) ([]events.Payload, error) {
 		return c.Decide(st, req.At)
 	})
