@@ -76,11 +76,7 @@ func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exe
 	}
 	out := CommandResponse{Position: res.Position, Version: res.Version, Replayed: res.Replayed, Events: []RecordedEvent{}}
 	for _, ev := range res.Events {
-		if out.Stream == "" {
-			// The command's own stream comes first; a rule across streams
-			// (a cadre's capacity) adds events to others after it.
-			out.Stream = ev.Stream
-		}
+		out.Stream = ev.Stream
 		out.Events = append(out.Events, RecordedEvent{ID: ev.ID.String(), Type: ev.Type, Position: ev.Position})
 	}
 	c.Response().Header().Set(headerPosition, strconv.FormatUint(res.Position, 10))

@@ -1,9 +1,11 @@
 package domain
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/drip-ledger/drip/events"
 )
@@ -57,19 +59,21 @@ func ExecuteMulti(ctx context.Context, x *Executor, req Request, views []View, d
 	}
 	for attempt := 0; ; attempt++ {
 		versions := make(map[string]uint64, len(views))
+		var earlier []events.Event
 		for _, v := range views {
 			v.Reset()
 			agg := Aggregate[struct{}]{Evolve: func(s struct{}, ev events.Event, p events.Payload) (struct{}, error) {
 				return s, v.Evolve(ev, p)
 			}}
-			_, version, earlier, err := load(ctx, x, v.Stream, agg, key)
+			_, version, got, err := load(ctx, x, v.Stream, agg, key)
 			if err != nil {
 				return Result{}, err
 			}
-			if len(earlier) > 0 {
-				return replay(req, key, earlier)
-			}
+			earlier = append(earlier, got...)
 			versions[v.Stream] = version
+		}
+		if len(earlier) > 0 {
+			return replayMulti(req, key, views[0].Stream, earlier)
 		}
 		emits, err := decide()
 		if err != nil {
@@ -93,6 +97,11 @@ func ExecuteMulti(ctx context.Context, x *Executor, req Request, views []View, d
 		if len(parts) == 0 {
 			return Result{}, nil
 		}
+		// The first emit is the command's own stream; it goes last, so the
+		// call's last event (the result's Position, what a reader waits
+		// for) is the command's own, and its events follow the limits
+		// they took.
+		parts = append(parts[1:], parts[0])
 		res, err := log.AppendMulti(ctx, parts...)
 		if errors.Is(err, events.ErrConcurrency) && attempt < x.RetriesMax {
 			continue
@@ -100,7 +109,7 @@ func ExecuteMulti(ctx context.Context, x *Executor, req Request, views []View, d
 		if err != nil {
 			return Result{}, err
 		}
-		out := Result{AppendResult: res[0]}
+		out := Result{AppendResult: res[len(res)-1]}
 		for i, p := range parts {
 			evs, err := x.landed(ctx, p.Stream, uint64(p.Expected), res[i], p.Events)
 			if err != nil {
@@ -108,9 +117,22 @@ func ExecuteMulti(ctx context.Context, x *Executor, req Request, views []View, d
 			}
 			out.Events = append(out.Events, evs...)
 		}
-		// The result's position is the call's last event, so a reader who
-		// waits for it sees every stream's part.
-		out.Position = res[len(res)-1].Position
 		return out, nil
 	}
+}
+
+// replayMulti is replay for an ExecuteMulti: the earlier call's events from
+// every view, in log order, with the command's own stream's version.
+func replayMulti(req Request, key, own string, earlier []events.Event) (Result, error) {
+	slices.SortFunc(earlier, func(a, b events.Event) int { return cmp.Compare(a.Position, b.Position) })
+	res, err := replay(req, key, earlier)
+	if err != nil {
+		return res, err
+	}
+	for _, ev := range earlier {
+		if ev.Stream == own {
+			res.Version = ev.Version
+		}
+	}
+	return res, nil
 }

@@ -73,6 +73,7 @@ func (e *HouseholdReleased) Validate() error {
 var cadrePayloads = []func() events.Payload{
 	func() events.Payload { return new(HouseholdTaken) },
 	func() events.Payload { return new(HouseholdReleased) },
+	func() events.Payload { return new(ResidentClaimed) },
 }
 
 // cadreHouseholds folds a cadre's stream into the files it helps.

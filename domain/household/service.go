@@ -37,6 +37,9 @@ func (s *Service) Handle(ctx context.Context, req domain.Request, file domain.Fi
 		return domain.Result{}, errorf(CodeOutsideJurisdiction, "household %s is outside the jurisdiction %q of %s",
 			file, req.Actor.Jurisdiction, req.Actor.ID)
 	}
+	if rc, ok := c.(RegisterHousehold); ok {
+		return s.register(ctx, req, file, rc) // a rule across streams: resident.go
+	}
 	if ac, ok := c.(AssignCadre); ok {
 		return s.assignCadre(ctx, req, file, ac) // a rule across streams: cadre.go
 	}
