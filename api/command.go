@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -62,7 +64,7 @@ func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exe
 	if err := DecodeCommand(raw, body); err != nil {
 		return err
 	}
-	sum := sha256.Sum256(raw)
+	sum := sha256.Sum256(canonicalJSON(raw))
 	req := domain.Request{
 		Actor:          claims.Actor(),
 		At:             s.deps.Now().UTC(),
@@ -115,4 +117,25 @@ func (s *Server) waitForPosition(c echo.Context) error {
 		return fmt.Errorf("waiting for the read models to reach position %d: %w", pos, err)
 	}
 	return nil
+}
+
+// canonicalJSON is the request's fingerprint input: the body decoded and
+// encoded again, so the same JSON re-serialised (other key order, spacing,
+// escapes) is the same request, while any change of a value is another.
+// Numbers keep their spelling (1.0 is not 1): they are compared as written,
+// never through a float. encoding/json writes object keys
+// sorted. A body that does not decode (DecodeCommand has accepted it, so
+// this does not happen) is fingerprinted by its bytes.
+func canonicalJSON(raw []byte) []byte {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber() // a float64 would make two large amounts in fen the same
+	if err := d.Decode(&v); err != nil {
+		return raw
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return raw
+	}
+	return out
 }
