@@ -115,6 +115,13 @@ func Execute[S any](ctx context.Context, x *Executor, req Request, stream string
 		return Result{}, err
 	}
 	for attempt := 0; ; attempt++ {
+		k, err := x.readKey(ctx, req, key)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := k.refuses(req, stream); err != nil {
+			return Result{}, err
+		}
 		state, version, earlier, err := load(ctx, x, stream, agg, key)
 		if err != nil {
 			return Result{}, err
@@ -133,7 +140,14 @@ func Execute[S any](ctx context.Context, x *Executor, req Request, stream string
 		if err != nil {
 			return Result{}, err
 		}
-		res, err := x.Log.Append(ctx, stream, events.Exact(version), evs...)
+		var res events.AppendResult
+		if k.available {
+			// The key's stream is appended in the same commit, so two
+			// requests with one key on two streams cannot both write.
+			res, err = x.appendWithKey(ctx, k, key, stream, version, evs)
+		} else {
+			res, err = x.Log.Append(ctx, stream, events.Exact(version), evs...)
+		}
 		if errors.Is(err, events.ErrConcurrency) && attempt < x.RetriesMax {
 			continue
 		}
