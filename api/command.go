@@ -78,7 +78,11 @@ func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exe
 	}
 	out := CommandResponse{Position: res.Position, Version: res.Version, Replayed: res.Replayed, Events: []RecordedEvent{}}
 	for _, ev := range res.Events {
-		out.Stream = ev.Stream
+		if out.Stream == "" {
+			// The command's own stream comes first; a rule across streams
+			// (a cadre's capacity, a resident ID) adds events to others.
+			out.Stream = ev.Stream
+		}
 		out.Events = append(out.Events, RecordedEvent{ID: ev.ID.String(), Type: ev.Type, Position: ev.Position})
 	}
 	c.Response().Header().Set(headerPosition, strconv.FormatUint(res.Position, 10))

@@ -145,6 +145,12 @@ func Execute[S any](ctx context.Context, x *Executor, req Request, stream string
 			// The key's stream is appended in the same commit, so two
 			// requests with one key on two streams cannot both write.
 			res, err = x.appendWithKey(ctx, k, key, stream, version, evs)
+			if errors.Is(err, errors.ErrUnsupported) {
+				// A store without atomic multi-stream appends (KurrentDB
+				// through EventStore-Client-Go v4): the key is checked
+				// inside the target stream only, as before.
+				res, err = x.Log.Append(ctx, stream, events.Exact(version), evs...)
+			}
 		} else {
 			res, err = x.Log.Append(ctx, stream, events.Exact(version), evs...)
 		}

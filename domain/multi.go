@@ -110,11 +110,16 @@ func ExecuteMulti(ctx context.Context, x *Executor, req Request, views []View, d
 			return Result{}, err
 		}
 		out := Result{AppendResult: res[len(res)-1]}
+		landed := make([][]events.Event, len(parts))
 		for i, p := range parts {
-			evs, err := x.landed(ctx, p.Stream, uint64(p.Expected), res[i], p.Events)
-			if err != nil {
+			if landed[i], err = x.landed(ctx, p.Stream, uint64(p.Expected), res[i], p.Events); err != nil {
 				return Result{}, err
 			}
+		}
+		// The command's own events come first in the result (callers and
+		// the API take the first event as the command's), then the limits'.
+		out.Events = append(out.Events, landed[len(landed)-1]...)
+		for _, evs := range landed[:len(landed)-1] {
 			out.Events = append(out.Events, evs...)
 		}
 		return out, nil
@@ -129,10 +134,15 @@ func replayMulti(req Request, key, own string, earlier []events.Event) (Result, 
 	if err != nil {
 		return res, err
 	}
+	var mine, others []events.Event
 	for _, ev := range earlier {
 		if ev.Stream == own {
 			res.Version = ev.Version
+			mine = append(mine, ev)
+		} else {
+			others = append(others, ev)
 		}
 	}
+	res.Events = append(mine, others...) // as the first answer listed them
 	return res, nil
 }

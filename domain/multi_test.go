@@ -94,10 +94,17 @@ func TestExecuteMultiResultHasEveryEventsPosition(t *testing.T) {
 	if len(res.Events) != 2 || len(all) != 2 {
 		t.Fatalf("%d events in the result, %d in the log; want 2 and 2", len(res.Events), len(all))
 	}
-	for i := range all {
-		if res.Events[i].Position != all[i].Position || res.Events[i].Stream != all[i].Stream {
-			t.Errorf("result event %d at %s/%d; log has %s/%d", i, res.Events[i].Stream, res.Events[i].Position, all[i].Stream, all[i].Position)
+	at := map[events.ID]events.Event{}
+	for _, ev := range all {
+		at[ev.ID] = ev
+	}
+	for i, ev := range res.Events {
+		if got := at[ev.ID]; ev.Position != got.Position || ev.Stream != got.Stream || ev.Version != got.Version {
+			t.Errorf("result event %d at %s/%d; log has %s/%d", i, ev.Stream, ev.Position, got.Stream, got.Position)
 		}
+	}
+	if res.Events[0].Stream != "fact-1" {
+		t.Errorf("first result event on %s; want the command's own stream fact-1", res.Events[0].Stream)
 	}
 	if res.Position != 2 {
 		t.Errorf("result position %d; want 2 (the call's last event)", res.Position)
