@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -69,7 +71,7 @@ func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exe
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(raw)
+	sum := sha256.Sum256(canonicalJSON(raw))
 	req := domain.Request{
 		Backfill:       backfill,
 		Actor:          claims.Actor(),
@@ -84,7 +86,11 @@ func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exe
 	}
 	out := CommandResponse{Position: res.Position, Version: res.Version, Replayed: res.Replayed, Events: []RecordedEvent{}}
 	for _, ev := range res.Events {
-		out.Stream = ev.Stream
+		if out.Stream == "" {
+			// The command's own stream comes first; a rule across streams
+			// (a cadre's capacity, a resident ID) adds events to others.
+			out.Stream = ev.Stream
+		}
 		out.Events = append(out.Events, RecordedEvent{ID: ev.ID.String(), Type: ev.Type, Position: ev.Position})
 	}
 	c.Response().Header().Set(headerPosition, strconv.FormatUint(res.Position, 10))
@@ -146,4 +152,25 @@ func (s *Server) waitForPosition(c echo.Context) error {
 		return fmt.Errorf("waiting for the read models to reach position %d: %w", pos, err)
 	}
 	return nil
+}
+
+// canonicalJSON is the request's fingerprint input: the body decoded and
+// encoded again, so the same JSON re-serialised (other key order, spacing,
+// escapes) is the same request, while any change of a value is another.
+// Numbers keep their spelling (1.0 is not 1): they are compared as written,
+// never through a float. encoding/json writes object keys
+// sorted. A body that does not decode (DecodeCommand has accepted it, so
+// this does not happen) is fingerprinted by its bytes.
+func canonicalJSON(raw []byte) []byte {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber() // a float64 would make two large amounts in fen the same
+	if err := d.Decode(&v); err != nil {
+		return raw
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return raw
+	}
+	return out
 }

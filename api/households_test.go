@@ -478,7 +478,9 @@ func TestHouseholdIdempotencyKeyRetryWritesNothingNew(t *testing.T) {
 		again.header.Get("Drip-Position") != first.header.Get("Drip-Position") {
 		t.Fatalf("first %d %+v, retry %d %+v", first.status, first.command, again.status, again.command)
 	}
-	if d.head() != 1 {
+	// The registration claims each member's resident ID on its own
+	// stream, in the same append: the head is the registration's position.
+	if d.head() != first.command.Position {
 		t.Fatalf("head = %d after a retried registration", d.head())
 	}
 	changed := registrationBody(t)
@@ -486,7 +488,7 @@ func TestHouseholdIdempotencyKeyRetryWritesNothingNew(t *testing.T) {
 	if r := d.post(d.enumerator(), "/households", "survey-0007", changed); r.status != 409 || r.problem.Code != "idempotency_key_reused" {
 		t.Fatalf("key reused for another body = %d %+v", r.status, r.problem)
 	}
-	if d.head() != 1 {
+	if d.head() != first.command.Position {
 		t.Fatalf("head = %d after a reused key", d.head())
 	}
 }
@@ -552,4 +554,52 @@ func TestHouseholdRoutesAreDocumentedWithTheirBodiesAndRoles(t *testing.T) {
 	if !strings.Contains(string(fields["fields"]), `"object"`) {
 		t.Errorf("a correction's fields are documented as %s, not an object", fields["fields"])
 	}
+}
+
+// The same JSON re-serialised (keys in another order, other spacing) with
+// the same key is the same request: replayed, not refused as reused.
+func TestIdempotencyFingerprintIsOfTheCanonicalRequest(t *testing.T) {
+	d, _ := newOffice(t)
+	body := registrationBody(t)
+	first := d.post(d.enumerator(), "/households", "survey-0007", body)
+	if first.status != 201 {
+		t.Fatalf("first = %d %+v", first.status, first.problem)
+	}
+	// A map is encoded with sorted keys; an indented, reversed encoding of
+	// the same values is another spelling of the same request.
+	raw, err := json.MarshalIndent(body, "", "    ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := d.post(d.enumerator(), "/households", "survey-0007", json.RawMessage(reorder(t, raw)))
+	if again.status != 200 || !again.command.Replayed {
+		t.Fatalf("re-serialised retry = %d %+v %+v; want 200 replayed", again.status, again.problem, again.command)
+	}
+}
+
+// reorder writes a JSON object's top-level keys in reverse order.
+func reorder(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	slices.Reverse(keys)
+	out := []byte("{\n")
+	for i, k := range keys {
+		kb, _ := json.Marshal(k)
+		out = append(out, "  "...)
+		out = append(out, kb...)
+		out = append(out, " : "...)
+		out = append(out, m[k]...)
+		if i < len(keys)-1 {
+			out = append(out, ",\n"...)
+		}
+	}
+	return append(out, "\n}"...)
 }

@@ -122,6 +122,13 @@ func Execute[S any](ctx context.Context, x *Executor, req Request, stream string
 		return Result{}, err
 	}
 	for attempt := 0; ; attempt++ {
+		k, err := x.readKey(ctx, req, key)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := k.refuses(req, stream); err != nil {
+			return Result{}, err
+		}
 		state, version, earlier, err := load(ctx, x, stream, agg, key)
 		if err != nil {
 			return Result{}, err
@@ -140,19 +147,61 @@ func Execute[S any](ctx context.Context, x *Executor, req Request, stream string
 		if err != nil {
 			return Result{}, err
 		}
-		res, err := x.Log.Append(ctx, stream, events.Exact(version), evs...)
+		var res events.AppendResult
+		if k.available {
+			// The key's stream is appended in the same commit, so two
+			// requests with one key on two streams cannot both write.
+			res, err = x.appendWithKey(ctx, k, key, stream, version, evs)
+			if errors.Is(err, errors.ErrUnsupported) {
+				// A store without atomic multi-stream appends (KurrentDB
+				// through EventStore-Client-Go v4): the key is checked
+				// inside the target stream only, as before.
+				res, err = x.Log.Append(ctx, stream, events.Exact(version), evs...)
+			}
+		} else {
+			res, err = x.Log.Append(ctx, stream, events.Exact(version), evs...)
+		}
 		if errors.Is(err, events.ErrConcurrency) && attempt < x.RetriesMax {
 			continue
 		}
 		if err != nil {
 			return Result{}, err
 		}
-		first := res.Position - uint64(len(evs)) + 1
-		for i := range evs {
-			evs[i].Stream, evs[i].Version, evs[i].Position = stream, version+uint64(i)+1, first+uint64(i)
+		if evs, err = x.landed(ctx, stream, version, res, evs); err != nil {
+			return Result{}, err
 		}
 		return Result{AppendResult: res, Events: evs}, nil
 	}
+}
+
+// landed fills in where evs went: their stream, versions after version and
+// real global positions. Positions are dense within an append on every
+// store but KurrentDB, whose commit positions have gaps; there the events
+// are read back, since First and Position alone do not say the ones between.
+func (x *Executor) landed(ctx context.Context, stream string, version uint64, res events.AppendResult, evs []events.Event) ([]events.Event, error) {
+	if !res.Dense(len(evs)) && len(evs) > 1 {
+		got, err := x.Log.ReadStream(ctx, stream, version+1, events.Forwards, len(evs))
+		if err != nil {
+			return nil, fmt.Errorf("domain: read back the positions of %d events of %q: %w", len(evs), stream, err)
+		}
+		if len(got) != len(evs) {
+			return nil, fmt.Errorf("domain: read back %d of the %d events appended to %q", len(got), len(evs), stream)
+		}
+		for i := range evs {
+			if got[i].ID != evs[i].ID {
+				return nil, fmt.Errorf("domain: %q version %d holds %s, not the appended %s: %w", stream, got[i].Version, got[i].ID, evs[i].ID, events.ErrIDConflict)
+			}
+			evs[i].Stream, evs[i].Version, evs[i].Position = stream, got[i].Version, got[i].Position
+		}
+		return evs, nil
+	}
+	for i := range evs {
+		evs[i].Stream, evs[i].Version, evs[i].Position = stream, version+uint64(i)+1, res.First+uint64(i)
+	}
+	if len(evs) == 1 {
+		evs[0].Position = res.Position
+	}
+	return evs, nil
 }
 
 // load rebuilds the state and returns the stream's version and, if key is
@@ -245,6 +294,6 @@ func replay(req Request, key string, earlier []events.Event) (Result, error) {
 			Message: fmt.Sprintf("Idempotency-Key %q was already used for a different request", req.IdempotencyKey)}
 	}
 	last := earlier[len(earlier)-1]
-	return Result{AppendResult: events.AppendResult{Version: last.Version, Position: last.Position},
+	return Result{AppendResult: events.AppendResult{Version: last.Version, Position: last.Position, First: earlier[0].Position},
 		Events: earlier, Replayed: true}, nil
 }

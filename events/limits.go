@@ -11,6 +11,13 @@ const (
 	EventBytesMax = 64 << 10
 	// BatchEventsMax bounds the events of one append (one decision).
 	BatchEventsMax = 1000
+	// MultiStreamsMax bounds the streams of one AppendMulti: a fact and
+	// the limits it takes (a cadre's capacity, a bank reference, an
+	// idempotency key, and the largest: a household's registration claims
+	// the resident ID of each of its at most 30 members). The
+	// events of all its streams together are bounded by BatchEventsMax and
+	// BatchBytesMax, as one append.
+	MultiStreamsMax = 40
 	// BatchBytesMax bounds the sum of Event.Size over one append.
 	BatchBytesMax = 4 << 20
 	// StreamBytesMax bounds a stream name.

@@ -58,7 +58,15 @@ func (s *MemoryStore) Append(ctx context.Context, stream string, expected Expect
 	if err := expected.Check(stream, cur); err != nil {
 		return AppendResult{}, err
 	}
-	at := RecordedTime(s.now())
+	res = s.write(stream, cur, evs, RecordedTime(s.now()))
+	s.notify.Advance(res.Position)
+	return res, nil
+}
+
+// write adds evs to the log after version cur of stream; the caller holds
+// the write lock and has checked everything.
+func (s *MemoryStore) write(stream string, cur uint64, evs []Event, at time.Time) AppendResult {
+	first := uint64(len(s.log)) + 1
 	for i, ev := range evs {
 		ev.Stream, ev.Version, ev.Position, ev.RecordedAt = stream, cur+uint64(i)+1, uint64(len(s.log))+1, at
 		ev.Data = append([]byte(nil), ev.Data...)
@@ -67,9 +75,41 @@ func (s *MemoryStore) Append(ctx context.Context, stream string, expected Expect
 		s.streams[stream] = append(s.streams[stream], ev.Position)
 		s.ids[ev.ID] = ev.Position
 	}
-	head := uint64(len(s.log))
-	s.notify.Advance(head)
-	return AppendResult{Version: cur + uint64(len(evs)), Position: head}, nil
+	return AppendResult{Version: cur + uint64(len(evs)), Position: uint64(len(s.log)), First: first}
+}
+
+// AppendMulti implements Store: every part is checked under the write lock
+// before any is written.
+func (s *MemoryStore) AppendMulti(ctx context.Context, parts ...StreamAppend) ([]AppendResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.reg.CheckAppendMulti(parts); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	res, retry, err := CheckRetryMulti(parts, s.lookup)
+	if err != nil || retry {
+		return res, err
+	}
+	curs := make([]uint64, len(parts))
+	for i, p := range parts {
+		curs[i] = uint64(len(s.streams[p.Stream]))
+		if err := p.Expected.Check(p.Stream, curs[i]); err != nil {
+			return nil, err
+		}
+	}
+	at := RecordedTime(s.now())
+	res = make([]AppendResult, len(parts))
+	for i, p := range parts {
+		res[i] = s.write(p.Stream, curs[i], p.Events, at)
+	}
+	s.notify.Advance(uint64(len(s.log)))
+	return res, nil
 }
 
 func (s *MemoryStore) lookup(id ID) (Event, bool, error) {

@@ -55,8 +55,21 @@ const gap = 10
 func (g gapped) Append(ctx context.Context, stream string, exp events.Expected, evs ...events.Event) (events.AppendResult, error) {
 	res, err := g.MemoryStore.Append(ctx, stream, exp, evs...)
 	res.Position *= gap
+	res.First *= gap
 	if err == nil {
 		g.notify.Advance(res.Position)
+	}
+	return res, err
+}
+
+func (g gapped) AppendMulti(ctx context.Context, parts ...events.StreamAppend) ([]events.AppendResult, error) {
+	res, err := g.MemoryStore.AppendMulti(ctx, parts...)
+	for i := range res {
+		res[i].Position *= gap
+		res[i].First *= gap
+	}
+	if err == nil {
+		g.notify.Advance(res[len(res)-1].Position)
 	}
 	return res, err
 }

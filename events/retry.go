@@ -15,7 +15,7 @@ type Lookup func(ID) (stored Event, found bool, err error)
 //     content;
 //   - retry false and no error, if none of the IDs is stored: a fresh append.
 func CheckRetry(stream string, expected Expected, evs []Event, lookup Lookup) (AppendResult, bool, error) {
-	var prev Event
+	var prev, first Event
 	found := 0
 	for i, ev := range evs {
 		stored, ok, err := lookup(ev.ID)
@@ -42,12 +42,15 @@ func CheckRetry(stream string, expected Expected, evs []Event, lookup Lookup) (A
 		case !SameContent(stored, ev):
 			return AppendResult{}, false, idConflict(ev.ID, "already stored with different content")
 		}
+		if i == 0 {
+			first = stored
+		}
 		prev = stored
 	}
 	if found == 0 {
 		return AppendResult{}, false, nil
 	}
-	return AppendResult{Version: prev.Version, Position: prev.Position}, true, nil
+	return AppendResult{Version: prev.Version, Position: prev.Position, First: first.Position}, true, nil
 }
 
 func idConflict(id ID, why string) error {

@@ -40,6 +40,36 @@ type Store interface {
 	// synced it to stable storage before returning.
 	Append(ctx context.Context, stream string, expected Expected, evs ...Event) (AppendResult, error)
 
+	// AppendMulti appends to several streams in one atomic commit: each part
+	// is an Append (its stream, its expected version, its events in order),
+	// and either every part is in the log or none is. It is how a rule that
+	// spans streams holds under concurrency: a limit kept on its own stream
+	// (a cadre's assignments, a resident ID's holder, a bank reference's
+	// payment) is appended at the version the rule was checked against, in
+	// the same commit as the fact it limits.
+	//
+	// Every part's expected version is checked before anything is written;
+	// if one is wrong, AppendMulti writes nothing and returns the
+	// *ConcurrencyError of the first wrong part in the order given (its
+	// Stream names it). The streams must be distinct, 1..MultiStreamsMax
+	// parts, and all parts together within BatchEventsMax events and
+	// BatchBytesMax bytes; each part is validated as Append validates, and
+	// the *InvalidError names the field as parts[i].events[j]....
+	//
+	// The events of one call get contiguous versions in each stream and
+	// increasing global positions, in the order of the parts; readers see
+	// all of them or none (a subscription never delivers half a call).
+	//
+	// Idempotent retry: if every part is already stored as Append's retry
+	// rule says, AppendMulti writes nothing and returns the earlier results;
+	// if only some are, or any ID is stored elsewhere or with other content,
+	// it returns ErrIDConflict. The results are one per part, in order.
+	//
+	// A store that cannot commit several streams atomically returns an error
+	// wrapping errors.ErrUnsupported and writes nothing; it never falls back
+	// to appending the parts one by one.
+	AppendMulti(ctx context.Context, parts ...StreamAppend) ([]AppendResult, error)
+
 	// ReadStream returns up to limit events of stream starting at version
 	// from, in the given direction: Forwards returns versions >= from,
 	// Backwards returns versions <= from (pass End for the last event).
@@ -70,7 +100,20 @@ type Store interface {
 	Close() error
 }
 
+// StreamAppend is one part of a Store.AppendMulti: what one Append would
+// say.
+type StreamAppend struct {
+	Stream   string
+	Expected Expected
+	Events   []Event
+}
+
 // AppendResult is where an append's events landed.
+//
+// The positions of the events between First and Position are increasing;
+// when Position-First+1 is the number of events (every store but KurrentDB,
+// whose commit positions have gaps), event i is at First+i. Otherwise the
+// positions in between are known only by reading the events back.
 type AppendResult struct {
 	// Version is the stream's version after the append: the version of its
 	// last event.
@@ -79,6 +122,14 @@ type AppendResult struct {
 	// that passes it to a read model's "wait for" is answered only once the
 	// read model has applied this append.
 	Position uint64 `json:"position"`
+	// First is the global position of the append's first event.
+	First uint64 `json:"-"`
+}
+
+// Dense reports whether the n events of the append are at First, First+1,
+// ..., Position, so each one's position is known without a read.
+func (r AppendResult) Dense(n int) bool {
+	return n > 0 && r.First > 0 && r.Position >= r.First && r.Position-r.First+1 == uint64(n)
 }
 
 // Direction is the order ReadStream reads in.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/access"
 	"github.com/drip-ledger/drip/domain/complaint"
 	"github.com/drip-ledger/drip/domain/fund"
@@ -17,6 +18,7 @@ func registry() *events.Registry {
 	complaint.Register(r)
 	access.Register(r)
 	fund.Register(r)
+	domain.RegisterIdempotency(r) // keys held deployment-wide (domain/idempotency.go)
 	reconcile.Register(r)
 	return r
 }

@@ -26,4 +26,7 @@ var payloads = []func() events.Payload{
 }
 
 // Register adds every fund event type to reg.
-func Register(reg *events.Registry) { reg.Register(payloads...) }
+func Register(reg *events.Registry) {
+	reg.Register(payloads...)
+	reg.Register(func() events.Payload { return new(BankRefUsed) }) // bankref.go
+}

@@ -179,7 +179,7 @@ func (s *Service) HandleProject(ctx context.Context, req domain.Request, id Proj
 	if cmd, err = s.withFacts(ctx, cmd); err != nil {
 		return domain.Result{}, err
 	}
-	res, err := domain.Execute(ctx, s.x, req, ProjectStream(id), ProjectAggregate, func(p Project) ([]events.Payload, error) {
+	decide := func(p Project) ([]events.Payload, error) {
 		if p.id.IsZero() {
 			p.id = id
 		}
@@ -187,7 +187,11 @@ func (s *Service) HandleProject(ctx context.Context, req domain.Request, id Proj
 			return nil, errorf(CodeOutsideJurisdiction, "project %s is outside the jurisdiction %q of %s", id, j, req.Actor.ID)
 		}
 		return cmd.Decide(p, s.env(req))
-	})
+	}
+	if c, ok := cmd.(SettlePayment); ok && c.BankRef != "" {
+		return s.settle(ctx, req, id, c, decide) // a rule across streams: bankref.go
+	}
+	res, err := domain.Execute(ctx, s.x, req, ProjectStream(id), ProjectAggregate, decide)
 	if err != nil {
 		return res, err
 	}

@@ -33,7 +33,10 @@ var payloads = []func() events.Payload{
 }
 
 // Register adds every household event type to reg.
-func Register(reg *events.Registry) { reg.Register(payloads...) }
+func Register(reg *events.Registry) {
+	reg.Register(payloads...)
+	reg.Register(cadrePayloads...)
+}
 
 func newPayload(typ string) events.Payload {
 	for _, newP := range payloads {

@@ -41,6 +41,12 @@ func (s *Service) Handle(ctx context.Context, req domain.Request, file domain.Fi
 			file, req.Actor.Jurisdiction, req.Actor.ID)
 	}
 	w := When{At: req.At, Backfill: req.Backfill, Bounds: s.Bounds}
+	if rc, ok := c.(RegisterHousehold); ok {
+		return s.register(ctx, req, file, rc, w) // a rule across streams: resident.go
+	}
+	if ac, ok := c.(AssignCadre); ok {
+		return s.assignCadre(ctx, req, file, ac, w) // a rule across streams: cadre.go
+	}
 	return domain.Execute(ctx, s.x, req, Stream(file), Aggregate, func(st State) ([]events.Payload, error) {
 		return Decide(c, st, w)
 	})

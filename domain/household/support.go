@@ -26,11 +26,9 @@ const (
 // CadreCapacity is how many households a cadre of rank may help at once
 // under the "4321" rule; 0 for an unknown rank.
 //
-// The household aggregate cannot count a cadre's households (they are in
-// other streams), so AssignCadre is given the count by its caller, read from
-// a projection, and compares it with this capacity. Two assignments decided
-// at the same moment for different households can both pass; the projection
-// shows the excess, and it is corrected by reassigning.
+// A cadre's households are counted on the cadre's own stream, appended in
+// the same atomic commit as the assignment (cadre.go), so racing
+// assignments can never exceed this capacity.
 func CadreCapacity(rank string) int {
 	return map[string]int{RankSection: 4, RankDeputySection: 3, RankBelowSection: 2, RankGeneral: 1}[rank]
 }

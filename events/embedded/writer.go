@@ -67,7 +67,10 @@ type request struct {
 	// event's ID (filter.go), computed in stage 1.
 	streamHash uint64
 	idHashes   []uint64
-	accepted   bool // written by its group (not refused, not a retry)
+	// parts is set for an AppendMulti (multi.go): evs, enc and idHashes
+	// then hold every part's events in order, as one append.
+	parts    []part
+	accepted bool // written by its group (not refused, not a retry)
 	// claim is held by the sequencer while it places the request, the only
 	// time the pipeline reads the caller's events; taken says it did, and
 	// abandoned that the caller's context ended first, so the request is
@@ -233,6 +236,10 @@ func (w *writer) fits(g *group, r *request) bool {
 // place checks r against the log and the appends before it, and if it is
 // accepted, adds its records to g.
 func (w *writer) place(g *group, r *request) {
+	if r.parts != nil {
+		w.placeMulti(g, r)
+		return
+	}
 	g.reqs = append(g.reqs, r)
 	if f := w.s.failed.Load(); w.err == nil && f != nil {
 		w.err = *f
@@ -280,7 +287,7 @@ func (w *writer) place(g *group, r *request) {
 	w.idx.addAppend(r.stream, r.streamHash, cur+1, r.evs, r.idHashes, w.offs)
 	ver := cur + uint64(len(r.evs))
 	r.accepted = true
-	r.res = events.AppendResult{Version: ver, Position: w.nextPos - 1}
+	r.res = events.AppendResult{Version: ver, Position: w.nextPos - 1, First: w.nextPos - uint64(len(r.evs))}
 }
 
 // roll starts a new segment, named by the next position, for g.

@@ -28,7 +28,7 @@ func TestConformanceOverFake(t *testing.T) {
 		}
 		f.system("$stats-127.0.0.1:2113")
 		return s
-	}, storetest.PositionsMayHaveGaps())
+	}, storetest.PositionsMayHaveGaps(), storetest.MultiUnsupported())
 }
 
 // knownGaps are the conformance subtests this store fails by design:

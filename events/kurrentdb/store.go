@@ -205,7 +205,7 @@ func checkWritten(stream string, evs, got []events.Event) (events.AppendResult, 
 		}
 	}
 	last := got[len(got)-1]
-	return events.AppendResult{Version: last.Version, Position: last.Position}, nil
+	return events.AppendResult{Version: last.Version, Position: last.Position, First: got[0].Position}, nil
 }
 
 // resolveConflict handles a wrong expected version: a retry of an append

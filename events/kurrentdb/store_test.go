@@ -40,5 +40,5 @@ func TestStore(t *testing.T) {
 			t.Fatalf("Open: %v", err)
 		}
 		return s
-	}, storetest.PositionsMayHaveGaps())
+	}, storetest.PositionsMayHaveGaps(), storetest.MultiUnsupported())
 }

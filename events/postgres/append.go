@@ -127,7 +127,7 @@ func (s *Store) appendOnce(ctx context.Context, stream string, expected events.E
 			return res, s.fail(ctx, "append", err)
 		}
 	}
-	return events.AppendResult{Version: next, Position: uint64(last)}, nil
+	return events.AppendResult{Version: next, Position: uint64(last), First: uint64(last) - uint64(len(evs)) + 1}, nil
 }
 
 // rollback ends a transaction left open or aborted, so the connection goes

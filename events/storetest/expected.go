@@ -46,9 +46,13 @@ func testExpected(t *testing.T, su *suite) {
 				if err != nil {
 					t.Fatalf("Append(%v) on a stream at version %d: %v; want success", tt.expected, tt.existing, err)
 				}
-				want := events.AppendResult{Version: uint64(tt.existing) + 2, Position: before[len(before)-1].Position + 2}
+				head := before[len(before)-1].Position
+				want := events.AppendResult{Version: uint64(tt.existing) + 2, Position: head + 2, First: head + 1}
 				if f.cfg.gaps {
-					want.Position = res.Position
+					want.Position, want.First = res.Position, res.First
+					if res.First <= head || res.Position <= res.First {
+						t.Errorf("Append returned %+v after head %d; want head < First < Position", res, head)
+					}
 				}
 				if res != want {
 					t.Errorf("Append returned %+v; want %+v", res, want)

@@ -57,7 +57,7 @@ func testRoundTrip(t *testing.T, su *suite) {
 		if diff := cmp.Diff(want, got, eventsEqual, ignoreRecorded); diff != "" {
 			t.Errorf("ReadStream (-want +got):\n%s", diff)
 		}
-		if wantRes := (events.AppendResult{Version: 2, Position: got[1].Position}); res != wantRes {
+		if wantRes := (events.AppendResult{Version: 2, Position: got[1].Position, First: got[0].Position}); res != wantRes {
 			t.Errorf("Append returned %+v; want %+v", res, wantRes)
 		}
 		for i, ev := range got {

@@ -43,8 +43,15 @@ const testTimeoutS = 60
 type Option func(*config)
 
 type config struct {
-	gaps bool
+	gaps    bool
+	noMulti bool
 }
+
+// MultiUnsupported is for a backend that cannot commit several streams
+// atomically (KurrentDB through EventStore-Client-Go v4): the suite then
+// checks that AppendMulti refuses with errors.ErrUnsupported and writes
+// nothing, instead of its atomicity.
+func MultiUnsupported() Option { return func(c *config) { c.noMulti = true } }
 
 // PositionsMayHaveGaps is for a backend whose global positions increase in
 // commit order but are not dense (KurrentDB's commit positions): the suite
@@ -74,6 +81,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"ReadAll", testReadAll},
 		{"Invalid", testInvalid},
 		{"Race", testRace},
+		{"Multi", testMulti},
 		{"CommitOrder", testCommitOrder},
 		{"Subscribe", testSubscribe},
 		{"Close", testClose},
