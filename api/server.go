@@ -43,8 +43,11 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	Logger  *slog.Logger
 	// TokenKey verifies bearer tokens (the public half of the deployment's
-	// token key).
+	// token key, the one it signs with now).
 	TokenKey ed25519.PublicKey
+	// TokenKeysRetired verify tokens signed before a rotation, until the
+	// operator removes them (after TokenTTLMax no such token is still valid).
+	TokenKeysRetired []ed25519.PublicKey
 	// HouseholdView and ComplaintView answer searches and queues; nil
 	// leaves those reads out. Registry decodes the log for the reads that
 	// rebuild a household from its events.
@@ -85,6 +88,7 @@ type Deps struct {
 type Server struct {
 	cfg  Config
 	deps Deps
+	keys *KeyRing
 	echo *echo.Echo
 	http *http.Server
 	docCache
@@ -104,6 +108,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if len(deps.TokenKey) != ed25519.PublicKeySize {
 		errs = append(errs, errors.New("api: Deps.TokenKey is not an Ed25519 public key"))
+	}
+	ring, err := NewKeyRing(append([]ed25519.PublicKey{deps.TokenKey}, deps.TokenKeysRetired...)...)
+	if err != nil && len(deps.TokenKey) == ed25519.PublicKeySize {
+		errs = append(errs, fmt.Errorf("api: Deps.TokenKeysRetired: %w", err))
 	}
 	if err := deps.PovertyLines.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("api: Deps.PovertyLines: %w", err))
@@ -129,7 +137,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Metrics == nil {
 		deps.Metrics = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, deps: deps, echo: echo.New()}
+	s := &Server{cfg: cfg, deps: deps, keys: ring, echo: echo.New()}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = errorHandler(deps.Logger)
 	s.echo.Use(middleware.RequestID(), middleware.Recover(),

@@ -94,7 +94,7 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	key, err := loadOrCreateKey(filepath.Join(dataDir, tokenKeyFile))
+	key, retiredKeys, err := tokenKeys(dataDir)
 	if err != nil {
 		return fmt.Errorf("token key: %w", err)
 	}
@@ -149,7 +149,7 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	if nt != nil {
 		deps.Notary, deps.VerifierKey = nt, verifierKey
 	}
-	deps.TokenKey = key.Public().(ed25519.PublicKey)
+	deps.TokenKey, deps.TokenKeysRetired = key.Public().(ed25519.PublicKey), retiredKeys
 	srv, err := api.New(cfg, deps)
 	if err != nil {
 		return err
