@@ -140,8 +140,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{cfg: cfg, deps: deps, keys: ring, echo: echo.New()}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = errorHandler(deps.Logger)
-	s.echo.Use(middleware.RequestID(), middleware.Recover(),
-		middleware.BodyLimit(fmt.Sprintf("%dB", cfg.BodyBytesMax)), s.accessLog())
+	// The access log sits outside Recover and BodyLimit so a panic (500) and
+	// an oversized body (413) are logged with the status the client got.
+	s.echo.Use(middleware.RequestID(), s.accessLog(), middleware.Recover(),
+		middleware.BodyLimit(fmt.Sprintf("%dB", cfg.BodyBytesMax)))
 	s.routes()
 	s.http = &http.Server{
 		Addr:              cfg.Addr,
@@ -185,6 +187,10 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 func (s *Server) accessLog() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true,
+		// The error handler writes the response before the line is logged:
+		// without it a domain error (422, 403, 409) was logged as 200, the
+		// status of a response not yet written.
+		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			s.deps.Logger.Info("http", "method", v.Method, "uri", v.URI, "status", v.Status,
 				"latency_ms", v.Latency.Milliseconds(), "request_id", v.RequestID)
