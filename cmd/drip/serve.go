@@ -55,12 +55,22 @@ finish first.`, stderr)
 		fmt.Fprintln(stderr, "--demo loads the embedded store in --data; load another store with drip migrate")
 		return errUsage
 	}
+	sc := serveConfig{API: cfg, DataDir: *dataDir, Store: *storeURL, Origin: *origin, CheckpointInterval: *every, Settings: set, Forward: *forwardTo}
 	if *demo {
-		if err := demoBeforeServe(ctx, *dataDir, cfg.Addr, demoHouseholdsDefault, stdout, stderr); err != nil {
+		// Listen before loading, so liveness answers during the load.
+		ln, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
 			return err
 		}
+		sc.Listener, err = whileLoading(ctx, ln, func() error {
+			return demoBeforeServe(ctx, *dataDir, ln.Addr().String(), demoHouseholdsDefault, stdout, stderr)
+		})
+		if err != nil {
+			return err
+		}
+		defer sc.Listener.Close() // serve may fail before it takes it over
 	}
-	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Store: *storeURL, Origin: *origin, CheckpointInterval: *every, Settings: set, Forward: *forwardTo}, log, nil)
+	return serve(ctx, sc, log, nil)
 }
 
 func newLogger(w io.Writer, asJSON bool) *slog.Logger {
@@ -83,6 +93,9 @@ type serveConfig struct {
 	Forward string
 	// Settings are the rules' configuration; the zero value means defaults.
 	Settings settings
+	// Listener, if set, is already listening (serve --demo binds before it
+	// loads); otherwise serve listens on API.Addr.
+	Listener net.Listener
 }
 
 // serve wires the server by hand, in dependency order, and runs its actors
@@ -154,9 +167,11 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
+	ln := sc.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return err
+		}
 	}
 	log.Info("drip serving", "addr", ln.Addr().String(), "data", dataDir, "store", redact(storeURL))
 	if ready != nil {
