@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -248,4 +249,31 @@ func u64(v uint64) string { return jsonNumber(v) }
 func jsonNumber(v uint64) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// Outside the jurisdiction, a complaint that exists and one that does not
+// get the same answer, byte for byte but the ID, so sequential IDs reveal
+// nothing.
+func TestComplaintOutsideTheJurisdictionIsAnsweredAsMissing(t *testing.T) {
+	d := newCounty(t)
+	body := phoneComplaint("12317-2026-000001")
+	body["subject"] = map[string]any{"kind": "household", "ref": storyFile}
+	body["division"] = storyVillage
+	r := d.post(d.desk(), "/complaints", "", body)
+	if r.status != 201 {
+		t.Fatalf("complaint = %d %+v", r.status, r.problem)
+	}
+	pos := "?position=" + u64(r.command.Position)
+	var it map[string]any
+	if status, p := d.read(d.desk(), "/complaints/12317-2026-000001"+pos, &it); status != 200 {
+		t.Fatalf("the desk reads its complaint = %d %+v", status, p)
+	}
+	outsider := d.token("desk.qian", domain.RoleComplaintDesk, "520527")
+	sExist, pExist := d.read(outsider, "/complaints/12317-2026-000001"+pos, &it)
+	sNone, pNone := d.read(outsider, "/complaints/12317-2026-000002"+pos, &it)
+	if sExist != 404 || sNone != 404 || pExist.Code != pNone.Code ||
+		strings.ReplaceAll(pExist.Title, "000001", "000002") != pNone.Title ||
+		strings.ReplaceAll(pExist.Detail, "000001", "000002") != pNone.Detail {
+		t.Errorf("existing: %d %+v; missing: %d %+v; want the same 404", sExist, pExist, sNone, pNone)
+	}
 }
