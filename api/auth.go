@@ -20,7 +20,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="drip"`)
 			return echo.NewHTTPError(http.StatusUnauthorized, "a bearer token is required")
 		}
-		claims, err := VerifyToken(s.deps.TokenKey, token, s.deps.Now())
+		claims, err := s.keys.Verify(token, s.deps.Now())
 		if err != nil {
 			s.deps.Logger.Info("token refused", "err", err, "remote", c.RealIP())
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="drip", error="invalid_token"`)

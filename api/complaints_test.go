@@ -30,6 +30,11 @@ type desk struct {
 
 func newDesk(t *testing.T) *desk {
 	t.Helper()
+	return newDeskLogged(t, slog.New(slog.DiscardHandler))
+}
+
+func newDeskLogged(t *testing.T, log *slog.Logger) *desk {
+	t.Helper()
 	reg := events.NewRegistry()
 	complaint.Register(reg)
 	store := events.NewMemoryStore(reg, nil)
@@ -45,7 +50,7 @@ func newDesk(t *testing.T) *desk {
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	d := &desk{t: t, store: store, key: priv, now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
 	srv, err := api.New(api.DefaultConfig(), api.Deps{Store: store, TokenKey: pub, Complaints: svc,
-		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return d.now }})
+		Logger: log, Now: func() time.Time { return d.now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,7 +161,19 @@ func (s *Server) householdBundle(c echo.Context) error {
 		if len(positions) == 0 {
 			return nil, domain.Errorf("not_yet_checkpointed", "no event of %s is covered by a checkpoint yet; retry in a few seconds", f)
 		}
-		return s.deps.Notary.Bundle(ctx, positions)
+		b, err := s.deps.Notary.Bundle(ctx, positions)
+		if err != nil {
+			return nil, err
+		}
+		// The complaint's own events decide who may know the complainant;
+		// those withheld keep their leaf and proof, not their payload.
+		withheld := withheldFor(claimsOf(c), evs)
+		for i := range b.Events {
+			if shown, ok := withheld[b.Events[i].Event.Position]; ok {
+				b.Events[i].Withhold(shown)
+			}
+		}
+		return b, nil
 	})
 }
 

@@ -140,12 +140,16 @@ func (s *Server) complaintItem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A complaint outside the caller's jurisdiction is answered exactly as
+	// one that does not exist: complaint IDs are sequential, and a 403 would
+	// tell an outsider which ones exist (how many complaints a county has).
 	it, _, ok := s.deps.ComplaintView.Get(c.Param("id"), s.deps.Now())
+	if ok {
+		d, err := domain.ParseDivisionCode(it.Division)
+		ok = err == nil && j.Contains(d)
+	}
 	if !ok {
 		return domain.Errorf("complaint_not_found", "no complaint %q", c.Param("id"))
-	}
-	if d, err := domain.ParseDivisionCode(it.Division); err != nil || !j.Contains(d) {
-		return domain.Errorf("outside_jurisdiction", "complaint %s is outside your jurisdiction", it.ID)
 	}
 	return c.JSON(http.StatusOK, it)
 }

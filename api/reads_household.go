@@ -142,7 +142,11 @@ func (s *Server) householdTimeline(c echo.Context) error {
 			return nil, err
 		}
 		out := timeline{FileNumber: f.String(), Events: make([]timelineEvent, len(evs))}
+		withheld := withheldFor(claimsOf(c), evs)
 		for i, ev := range evs {
+			if shown, ok := withheld[ev.Position]; ok {
+				ev.Data = shown
+			}
 			out.Events[i] = timelineEvent{Position: ev.Position, Stream: ev.Stream, Version: ev.Version, EventID: ev.ID.String(),
 				Type: ev.Type, ActorID: ev.Meta.ActorID, Role: ev.Meta.Role, Jurisdiction: ev.Meta.Jurisdiction,
 				OccurredAt: ev.Meta.OccurredAt, RecordedAt: ev.RecordedAt, Data: json.RawMessage(ev.Data)}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,4 +253,98 @@ func u64(v uint64) string { return jsonNumber(v) }
 func jsonNumber(v uint64) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// Outside the jurisdiction, a complaint that exists and one that does not
+// get the same answer, byte for byte but the ID, so sequential IDs reveal
+// nothing.
+func TestComplaintOutsideTheJurisdictionIsAnsweredAsMissing(t *testing.T) {
+	d := newCounty(t)
+	body := phoneComplaint("12317-2014-000001")
+	body["subject"] = map[string]any{"kind": "household", "ref": storyFile}
+	body["division"] = storyVillage
+	r := d.post(d.desk(), "/complaints", "", body)
+	if r.status != 201 {
+		t.Fatalf("complaint = %d %+v", r.status, r.problem)
+	}
+	pos := "?position=" + u64(r.command.Position)
+	var it map[string]any
+	if status, p := d.read(d.desk(), "/complaints/12317-2014-000001"+pos, &it); status != 200 {
+		t.Fatalf("the desk reads its complaint = %d %+v", status, p)
+	}
+	outsider := d.token("desk.qian", domain.RoleComplaintDesk, "520527")
+	sExist, pExist := d.read(outsider, "/complaints/12317-2014-000001"+pos, &it)
+	sNone, pNone := d.read(outsider, "/complaints/12317-2014-000002"+pos, &it)
+	if sExist != 404 || sNone != 404 || pExist.Code != pNone.Code ||
+		strings.ReplaceAll(pExist.Title, "000001", "000002") != pNone.Title ||
+		strings.ReplaceAll(pExist.Detail, "000001", "000002") != pNone.Detail {
+		t.Errorf("existing: %d %+v; missing: %d %+v; want the same 404", sExist, pExist, sNone, pNone)
+	}
+}
+
+// Complainant identity is need-to-know: the desk and the officer the
+// complaint is assigned to see it; an enumerator of the village and another
+// township officer see that the complaint exists and its category only.
+func TestTimelineShowsTheComplainantOnlyToThoseWhoNeedToKnow(t *testing.T) {
+	d := newCounty(t)
+	enrollHousehold(t, d)
+	d.now = d.now.Add(24 * time.Hour)
+	body := phoneComplaint("12317-2014-000007")
+	body["subject"] = map[string]any{"kind": "household", "ref": storyFile}
+	body["division"] = storyVillage
+	body["category"] = "cadre_misconduct"
+	if r := d.post(d.desk(), "/complaints", "", body); r.status != 201 {
+		t.Fatalf("complaint = %d %+v", r.status, r.problem)
+	}
+	if r := d.post(d.desk(), "/complaints/12317-2014-000007/acknowledge", "", map[string]any{}); r.status >= 300 {
+		t.Fatalf("acknowledge = %d %+v", r.status, r.problem)
+	}
+	r := d.post(d.desk(), "/complaints/12317-2014-000007/assign", "", map[string]any{"officerId": "town.wu", "unit": "township office"})
+	if r.status != 200 && r.status != 201 {
+		t.Fatalf("assign = %d %+v", r.status, r.problem)
+	}
+	township := storyVillage[:9]
+	cases := []struct {
+		name  string
+		token string
+		sees  bool
+	}{
+		{"the desk", d.desk(), true},
+		{"the assigned officer", d.token("town.wu", domain.RoleTownship, township), true},
+		{"another township officer", d.token("town.he", domain.RoleTownship, township), false},
+		{"the village it accuses", d.token("li.cun", domain.RoleVillage, storyVillage), false},
+		{"an enumerator", d.token("enum.1", domain.RoleEnumerator, storyVillage), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var tl struct {
+				Events []struct {
+					Type string          `json:"type"`
+					Data json.RawMessage `json:"data"`
+				} `json:"events"`
+			}
+			status, p := d.read(c.token, "/households/"+storyFile+"/timeline?position="+u64(r.command.Position), &tl)
+			if status != 200 {
+				t.Fatalf("timeline = %d %+v", status, p)
+			}
+			found := false
+			for _, ev := range tl.Events {
+				if ev.Type != complaint.TypeComplaintReceived {
+					continue
+				}
+				found = true
+				s := string(ev.Data)
+				shown := strings.Contains(s, "Wang Fang") || strings.Contains(s, "13800000000") || strings.Contains(s, "never came")
+				if shown != c.sees {
+					t.Errorf("complainant shown = %v, want %v: %s", shown, c.sees, s)
+				}
+				if !strings.Contains(s, "cadre_misconduct") {
+					t.Errorf("the category is not shown: %s", s)
+				}
+			}
+			if !found {
+				t.Error("the complaint is not in the timeline")
+			}
+		})
+	}
 }

@@ -43,8 +43,11 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	Logger  *slog.Logger
 	// TokenKey verifies bearer tokens (the public half of the deployment's
-	// token key).
+	// token key, the one it signs with now).
 	TokenKey ed25519.PublicKey
+	// TokenKeysRetired verify tokens signed before a rotation, until the
+	// operator removes them (after TokenTTLMax no such token is still valid).
+	TokenKeysRetired []ed25519.PublicKey
 	// HouseholdView and ComplaintView answer searches and queues; nil
 	// leaves those reads out. Registry decodes the log for the reads that
 	// rebuild a household from its events.
@@ -89,6 +92,7 @@ type Deps struct {
 type Server struct {
 	cfg  Config
 	deps Deps
+	keys *KeyRing
 	echo *echo.Echo
 	http *http.Server
 	docCache
@@ -108,6 +112,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if len(deps.TokenKey) != ed25519.PublicKeySize {
 		errs = append(errs, errors.New("api: Deps.TokenKey is not an Ed25519 public key"))
+	}
+	ring, err := NewKeyRing(append([]ed25519.PublicKey{deps.TokenKey}, deps.TokenKeysRetired...)...)
+	if err != nil && len(deps.TokenKey) == ed25519.PublicKeySize {
+		errs = append(errs, fmt.Errorf("api: Deps.TokenKeysRetired: %w", err))
 	}
 	if err := deps.PovertyLines.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("api: Deps.PovertyLines: %w", err))
@@ -133,11 +141,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Metrics == nil {
 		deps.Metrics = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, deps: deps, echo: echo.New()}
+	s := &Server{cfg: cfg, deps: deps, keys: ring, echo: echo.New()}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = errorHandler(deps.Logger)
-	s.echo.Use(middleware.RequestID(), middleware.Recover(),
-		middleware.BodyLimit(fmt.Sprintf("%dB", cfg.BodyBytesMax)), s.accessLog())
+	// The access log sits outside Recover and BodyLimit so a panic (500) and
+	// an oversized body (413) are logged with the status the client got.
+	s.echo.Use(middleware.RequestID(), s.accessLog(), middleware.Recover(),
+		middleware.BodyLimit(fmt.Sprintf("%dB", cfg.BodyBytesMax)))
 	s.routes()
 	s.http = &http.Server{
 		Addr:              cfg.Addr,
@@ -181,6 +191,10 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 func (s *Server) accessLog() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true,
+		// The error handler writes the response before the line is logged:
+		// without it a domain error (422, 403, 409) was logged as 200, the
+		// status of a response not yet written.
+		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			s.deps.Logger.Info("http", "method", v.Method, "uri", v.URI, "status", v.Status,
 				"latency_ms", v.Latency.Milliseconds(), "request_id", v.RequestID)

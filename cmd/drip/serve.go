@@ -56,12 +56,22 @@ finish first.`, stderr)
 		fmt.Fprintln(stderr, "--demo loads the embedded store in --data; load another store with drip migrate")
 		return errUsage
 	}
+	sc := serveConfig{API: cfg, DataDir: *dataDir, Store: *storeURL, Origin: *origin, CheckpointInterval: *every, Settings: set, Forward: *forwardTo, Demo: *demo}
 	if *demo {
-		if err := demoBeforeServe(ctx, *dataDir, cfg.Addr, demoHouseholdsDefault, stdout, stderr); err != nil {
+		// Listen before loading, so liveness answers during the load.
+		ln, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
 			return err
 		}
+		sc.Listener, err = whileLoading(ctx, ln, func() error {
+			return demoBeforeServe(ctx, *dataDir, ln.Addr().String(), demoHouseholdsDefault, stdout, stderr)
+		})
+		if err != nil {
+			return err
+		}
+		defer sc.Listener.Close() // serve may fail before it takes it over
 	}
-	return serve(ctx, serveConfig{API: cfg, DataDir: *dataDir, Store: *storeURL, Origin: *origin, CheckpointInterval: *every, Settings: set, Forward: *forwardTo, Demo: *demo}, log, nil)
+	return serve(ctx, sc, log, nil)
 }
 
 func newLogger(w io.Writer, asJSON bool) *slog.Logger {
@@ -84,6 +94,9 @@ type serveConfig struct {
 	Forward string
 	// Settings are the rules' configuration; the zero value means defaults.
 	Settings settings
+	// Listener, if set, is already listening (serve --demo binds before it
+	// loads); otherwise serve listens on API.Addr.
+	Listener net.Listener
 	// Demo is set by --demo. Only then may Clock be set.
 	Demo bool
 	// Clock, if set, is a simulated clock: the store's (it stamps every
@@ -129,7 +142,7 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	key, err := loadOrCreateKey(filepath.Join(dataDir, tokenKeyFile))
+	key, retiredKeys, err := tokenKeys(dataDir)
 	if err != nil {
 		return fmt.Errorf("token key: %w", err)
 	}
@@ -185,15 +198,17 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 	if nt != nil {
 		deps.Notary, deps.VerifierKey = nt, verifierKey
 	}
-	deps.TokenKey = key.Public().(ed25519.PublicKey)
+	deps.TokenKey, deps.TokenKeysRetired = key.Public().(ed25519.PublicKey), retiredKeys
 	deps.Now = sc.Clock // nil: the real clock, the store's too
 	srv, err := api.New(cfg, deps)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
+	ln := sc.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return err
+		}
 	}
 	log.Info("drip serving", "addr", ln.Addr().String(), "data", dataDir, "store", redact(storeURL))
 	if ready != nil {

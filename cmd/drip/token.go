@@ -13,11 +13,14 @@ import (
 )
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "rotate" {
+		return runTokenRotate(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "issue" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			args = []string{"issue", "-h"}
 		} else {
-			fmt.Fprintln(stderr, "Usage: drip token issue --user U --role R --jurisdiction CODE [--ttl D]")
+			fmt.Fprintln(stderr, "Usage: drip token issue --user U --role R --jurisdiction CODE [--ttl D]\n       drip token rotate [--data DIR]")
 			return errUsage
 		}
 	}
@@ -62,5 +65,28 @@ prefix ("" the nation, 520526 a county, 520526104201 a village).`, tokenKeyFile,
 		return fmt.Errorf("token issue: %w", err)
 	}
 	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+// runTokenRotate replaces the token signing key. Tokens signed by the old
+// key keep verifying (its public half is kept in keys/token-retired) until
+// the operator deletes that file; a running server reads keys at start, so
+// it is restarted after a rotation.
+func runTokenRotate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("token rotate", fmt.Sprintf(`
+Retires the token signing key (%s in --data): its public key moves to
+%s/<key ID>.pem, where it still verifies the tokens it signed, and a new
+key signs from now on. Restart the server to use it. After %v (the longest
+token lifetime) no token of the old key is still valid: delete its file
+then to retire it for good.`, tokenKeyFile, tokenRetiredDir, api.TokenTTLMax), stderr)
+	dataDir := fs.String("data", "./drip-data", "data directory holding the deployment's key")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	file, oldID, newID, err := rotateTokenKey(*dataDir)
+	if err != nil {
+		return fmt.Errorf("token rotate: %w", err)
+	}
+	fmt.Fprintf(stdout, "signing key %s\nretired key %s (verifies until %s is deleted; safe after %v)\nrestart the server to sign with the new key\n", newID, oldID, file, api.TokenTTLMax)
 	return nil
 }

@@ -73,7 +73,16 @@ that every event's canonical bytes are in the checkpoint's tree.`, stderr)
 	if err != nil {
 		return err
 	}
+	withheld := 0
+	for _, be := range b.Events {
+		if be.Withheld {
+			withheld++
+		}
+	}
 	fmt.Fprintf(stdout, "verified: %d events in the tree of %d signed by %s\n", len(b.Events), cp.Size, cp.Origin)
+	if withheld > 0 {
+		fmt.Fprintf(stdout, "withheld: %d events whose content is not yours to see; their place in the tree is verified, what the bundle shows of them is not\n", withheld)
+	}
 	return nil
 }
 

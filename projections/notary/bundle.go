@@ -46,6 +46,19 @@ type BundleEvent struct {
 	Event          events.Event `json:"event"`
 	DataBase64     []byte       `json:"dataBase64"`
 	InclusionProof [][]byte     `json:"inclusionProof"`
+	// Withheld says the payload is not the reader's to see (a complainant's
+	// identity): dataBase64 is empty, "data" is a redacted view that proves
+	// nothing, and LeafHash is the event's leaf, so the bundle still proves
+	// that an event stands at this position under the signed root.
+	Withheld bool   `json:"withheld,omitempty"`
+	LeafHash []byte `json:"leafHash,omitempty"`
+}
+
+// Withhold turns be into a withheld entry showing shown instead of its
+// payload: the leaf hash is kept, the payload's bytes are not.
+func (be *BundleEvent) Withhold(shown []byte) {
+	be.LeafHash = LeafHash(be.Event)
+	be.Event.Data, be.DataBase64, be.Withheld = shown, nil, true
 }
 
 // Bundle makes a bundle of the events at positions (at most BundleEventsMax)
@@ -127,6 +140,16 @@ func verifyBundleEvent(be BundleEvent, cp Checkpoint) error {
 	}
 	if ev.Position == 0 || be.LeafIndex != ev.Position-1 {
 		return bad(fmt.Sprintf("leaf index %d does not belong to position %d", be.LeafIndex, ev.Position))
+	}
+	if be.Withheld {
+		// Only the leaf is proven; what "event" shows of it is not.
+		if len(be.DataBase64) != 0 || len(be.LeafHash) != HashBytes {
+			return bad("a withheld event carries its leaf hash and no payload")
+		}
+		if err := proof.VerifyInclusion(hasher, be.LeafIndex, cp.Size, be.LeafHash, be.InclusionProof, cp.Root); err != nil {
+			return bad("the withheld event's leaf is not in the checkpoint's tree: " + err.Error())
+		}
+		return nil
 	}
 	same, err := sameJSON(ev.Data, be.DataBase64)
 	if err != nil || !same {
