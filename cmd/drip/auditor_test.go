@@ -47,7 +47,8 @@ func TestAuditorWalkthrough(t *testing.T) {
 	var first []byte
 	waitFor(t, func() bool {
 		first = httpGet(t, srv, audTok, "/checkpoints/latest", -1)
-		return bytes.Contains(first, []byte("\n2\n"))
+		// The resident ID's claim, the household, the complaint.
+		return bytes.Contains(first, []byte("\n3\n"))
 	})
 	oldFile := filepath.Join(dir, "kept-checkpoint")
 	must(t, os.WriteFile(oldFile, first, 0o644))
@@ -65,12 +66,12 @@ func TestAuditorWalkthrough(t *testing.T) {
 	var newer []byte
 	waitFor(t, func() bool {
 		newer = httpGet(t, srv, audTok, "/checkpoints/latest", -1)
-		return !bytes.Equal(newer, first) && !bytes.Contains(newer, []byte("\n3\n"))
+		return !bytes.Equal(newer, first) && !bytes.Contains(newer, []byte("\n4\n"))
 	})
 	size := strings.Split(string(newer), "\n")[1]
 	newFile, proofFile := filepath.Join(dir, "new-checkpoint"), filepath.Join(dir, "proof")
 	must(t, os.WriteFile(newFile, newer, 0o644))
-	must(t, os.WriteFile(proofFile, httpGet(t, srv, audTok, "/proofs/consistency?from=2&to="+size+"&format=text", 200), 0o644))
+	must(t, os.WriteFile(proofFile, httpGet(t, srv, audTok, "/proofs/consistency?from=3&to="+size+"&format=text", 200), 0o644))
 	if out := drip(t, "verify", "consistency", "--key", keyFile, oldFile, newFile, proofFile); !strings.Contains(out, "verified") {
 		t.Fatalf("verify consistency: %s", out)
 	}

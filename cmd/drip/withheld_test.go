@@ -35,6 +35,7 @@ func TestBundleWithholdsTheComplainantAndStillVerifies(t *testing.T) {
 	}
 	deskTok, audTok := issue("desk.zhang", domain.RoleComplaintDesk, "520526"), issue("audit.li", domain.RoleAuditor, "520526")
 	villageTok := issue("li.cun", domain.RoleVillage, "520526104201")
+	registerComplainedHousehold(t, srv, key, now)
 
 	body, _ := json.Marshal(map[string]any{
 		"complaintId": "12317-2026-000001", "channel": "phone_12317", "category": "cadre_misconduct",
@@ -56,7 +57,7 @@ func TestBundleWithholdsTheComplainantAndStillVerifies(t *testing.T) {
 		t.Fatalf("complaint = %d %s", resp.StatusCode, raw)
 	}
 	waitFor(t, func() bool {
-		return bytes.Contains(httpGet(t, srv, audTok, "/checkpoints/latest", -1), []byte("\n1\n"))
+		return bytes.Contains(httpGet(t, srv, audTok, "/checkpoints/latest", -1), []byte("\n3\n"))
 	})
 	keyFile := filepath.Join(dir, "notary.pub.txt")
 	must(t, os.WriteFile(keyFile, httpGet(t, srv, audTok, "/notary/key", 200), 0o644))
@@ -80,16 +81,25 @@ func TestBundleWithholdsTheComplainantAndStillVerifies(t *testing.T) {
 	bundle := httpGet(t, srv, villageTok, "/households/520526104201-0007/bundle", 200)
 	file := filepath.Join(dir, "bundle.json")
 	must(t, os.WriteFile(file, bundle, 0o644))
-	if out := drip(t, "verify", "bundle", file, "--key", keyFile); !strings.Contains(out, "verified: 1 events") || !strings.Contains(out, "withheld: 1") {
+	if out := drip(t, "verify", "bundle", file, "--key", keyFile); !strings.Contains(out, "verified: 2 events") || !strings.Contains(out, "withheld: 1") {
 		t.Fatalf("verify bundle: %s", out)
 	}
 	var b struct {
 		Events []map[string]any `json:"events"`
 	}
 	must(t, json.Unmarshal(bundle, &b))
-	leaf, _ := b.Events[0]["leafHash"].(string)
+	w := -1 // the household's registration is shown; the complaint is withheld
+	for i, ev := range b.Events {
+		if ev["withheld"] == true {
+			w = i
+		}
+	}
+	if w < 0 {
+		t.Fatalf("no withheld event in the bundle: %s", bundle)
+	}
+	leaf, _ := b.Events[w]["leafHash"].(string)
 	if leaf == "" {
-		t.Fatalf("withheld event has no leaf hash: %v", b.Events[0])
+		t.Fatalf("withheld event has no leaf hash: %v", b.Events[w])
 	}
 	flipped := []byte(leaf)
 	if flipped[0] == 'A' {
