@@ -108,7 +108,7 @@ func (s *Store) appendMultiOnce(ctx context.Context, parts []events.StreamAppend
 		b.Queue(s.q.setVersion, p.Stream, cur+n)
 		b.Queue(s.q.add, p.Stream, cur, n, cols.ids, cols.types, cols.data,
 			cols.actorIDs, cols.roles, cols.jurisdictions, cols.idempotencyKeys, cols.correlationIDs,
-			cols.causationIDs, cols.occurredAts, s.q.channel).
+			cols.causationIDs, cols.occurredAts, s.q.channel, cols.backfills).
 			QueryRow(func(r pgx.Row) error { return r.Scan(&lasts[i], nil) })
 	}
 	b.Queue("COMMIT")
