@@ -62,7 +62,7 @@ func (s *Server) reconcileRoutes() []route {
 
 func requireRole(c echo.Context, roles []domain.Role) error {
 	if r := claimsOf(c).Role; !slices.Contains(roles, r) {
-		return &domain.Error{Code: "forbidden_role", Message: fmt.Sprintf("role %s may not do this; allowed: %v", r, roles)}
+		return &domain.Error{Code: "role_not_permitted", Message: fmt.Sprintf("role %s may not do this; allowed: %v", r, roles)}
 	}
 	return nil
 }
