@@ -59,7 +59,7 @@ func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exe
 	if err != nil {
 		return err
 	}
-	if err := DecodeCommand(raw, body); err != nil {
+	if err := withMissing(raw, body, DecodeCommand(raw, body)); err != nil {
 		return err
 	}
 	sum := sha256.Sum256(raw)

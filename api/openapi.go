@@ -145,7 +145,11 @@ func schemaOf(t reflect.Type, depth int) map[string]any {
 			}
 			props[name] = schemaOf(f.Type, depth+1)
 		}
-		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		out := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		if req := requiredFields(t); len(req) > 0 {
+			out["required"] = req
+		}
+		return out
 	}
 	return map[string]any{}
 }
