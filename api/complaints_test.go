@@ -49,7 +49,7 @@ func newDesk(t *testing.T) *desk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(conforming(t, srv.Handler()))
 	t.Cleanup(ts.Close)
 	d.url = ts.URL
 	return d

@@ -47,7 +47,7 @@ func newOffice(t *testing.T, opts ...func(*api.Deps)) (*desk, *api.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(conforming(t, srv.Handler()))
 	t.Cleanup(ts.Close)
 	d.url = ts.URL
 	return d, srv

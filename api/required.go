@@ -11,7 +11,8 @@ import (
 	"github.com/drip-ledger/drip/events"
 )
 
-// A command body's field is required unless its json tag says omitempty:
+// A command body's field is required unless its json tag says omitempty
+// (or omitzero):
 // the one rule the server enforces (requiredFields) and the OpenAPI
 // document states (schemaOf), so the two cannot disagree.
 
@@ -30,7 +31,7 @@ func requiredFields(t reflect.Type) []string {
 			continue
 		}
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" || slices.Contains(strings.Split(opts, ","), "omitempty") {
+		if o := strings.Split(opts, ","); name == "-" || slices.Contains(o, "omitempty") || slices.Contains(o, "omitzero") {
 			continue
 		}
 		if name == "" {
