@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -24,6 +25,18 @@ type Problem struct {
 	Instance string         `json:"instance,omitempty"`
 	Code     string         `json:"code"`
 	Errors   []FieldProblem `json:"errors,omitempty"`
+	// Imported lists what a refused bank-file batch wrote all the same: the
+	// files that were good were imported, each whole.
+	Imported []ImportedFile `json:"imported,omitempty"`
+}
+
+// ImportedFile is one bank file a refused batch imported.
+type ImportedFile struct {
+	Name     string `json:"name"`
+	SHA256   string `json:"sha256"`
+	Position uint64 `json:"position"`
+	// Replayed is true when the file had been imported before.
+	Replayed bool `json:"replayed"`
 }
 
 // FieldProblem is one bad field of an input.
@@ -41,6 +54,15 @@ const problemContentType = "application/problem+json"
 // become HTTP statuses: the status and title of every code come from
 // api/catalogue, so a code means the same thing on every endpoint.
 func problemFor(err error) Problem {
+	var pi *partialImport
+	if errors.As(err, &pi) {
+		p := problemFor(pi.err)
+		p.Detail = fmt.Sprintf("%d of the batch's files were imported (listed in imported), the others refused with nothing of them written; send the refused files again once fixed", len(pi.imported))
+		for _, r := range pi.imported {
+			p.Imported = append(p.Imported, ImportedFile{Name: r.Name, SHA256: r.SHA256, Position: r.Position, Replayed: r.Replayed})
+		}
+		return p
+	}
 	var he *echo.HTTPError
 	var inv *events.InvalidError
 	var de *domain.Error
