@@ -54,14 +54,14 @@ type execFunc func(ctx context.Context, req domain.Request) (domain.Result, erro
 func (s *Server) runCommand(c echo.Context, allowed []domain.Role, body any, exec execFunc) error {
 	claims := claimsOf(c)
 	if !slices.Contains(allowed, claims.Role) {
-		return &domain.Error{Code: "forbidden_role",
+		return &domain.Error{Code: "role_not_permitted",
 			Message: fmt.Sprintf("role %s may not do this; allowed: %v", claims.Role, allowed)}
 	}
 	raw, err := readBody(c)
 	if err != nil {
 		return err
 	}
-	if err := DecodeCommand(raw, body); err != nil {
+	if err := withMissing(raw, body, DecodeCommand(raw, body)); err != nil {
 		return err
 	}
 	if err := s.checkDivisions(body); err != nil {

@@ -35,8 +35,8 @@ type noteComplaintBody struct {
 
 type resolveComplaintBody struct {
 	Outcome            complaint.Outcome `json:"outcome"`
-	CorrectiveEventIDs []events.ID       `json:"correctiveEventIds"`
-	Reason             string            `json:"reason"`
+	CorrectiveEventIDs []events.ID       `json:"correctiveEventIds,omitempty"`
+	Reason             string            `json:"reason,omitempty"`
 	Reply              string            `json:"reply"`
 }
 

@@ -54,7 +54,7 @@ func newDeskLogged(t *testing.T, log *slog.Logger) *desk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(conforming(t, srv.Handler()))
 	t.Cleanup(ts.Close)
 	d.url = ts.URL
 	return d
@@ -158,7 +158,7 @@ func TestComplaintCommandRefusedWritesNothing(t *testing.T) {
 	}{
 		{"no token", "", "/complaints", phoneComplaint("12317-2026-000002"), 401, "unauthorized"},
 		{"a forged token", deskTok[:len(deskTok)-3] + "abc", "/complaints", phoneComplaint("12317-2026-000002"), 401, "unauthorized"},
-		{"a role the table does not allow", d.token("li", domain.RoleVillage, "520526104201"), "/complaints", phoneComplaint("12317-2026-000002"), 403, "forbidden_role"},
+		{"a role the table does not allow", d.token("li", domain.RoleVillage, "520526104201"), "/complaints", phoneComplaint("12317-2026-000002"), 403, "role_not_permitted"},
 		{"another county's desk", d.token("desk.qian", domain.RoleComplaintDesk, "520527"), "/complaints", phoneComplaint("12317-2026-000002"), 403, "outside_jurisdiction"},
 		{"another county's desk on an existing complaint", d.token("desk.qian", domain.RoleComplaintDesk, "520527"), "/complaints/12317-2026-000001/acknowledge", map[string]any{}, 403, "outside_jurisdiction"},
 		{"a command out of order", deskTok, "/complaints/12317-2026-000001/resolve", map[string]any{"outcome": "not_upheld", "reason": "r", "reply": "r"}, 409, "wrong_status"},

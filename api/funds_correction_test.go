@@ -24,7 +24,7 @@ func TestCorrectAppropriationOverHTTP(t *testing.T) {
 		r.problem.Errors[0].Code != fund.CodeCorrectionAboveRemaining {
 		t.Fatalf("correcting allocated money = %d %+v", r.status, r.problem)
 	}
-	d.refused(d.countyPAO(), path, map[string]any{"document": doc2, "amountFen": 1, "reason": "typo"}, http.StatusForbidden, "forbidden_role")
+	d.refused(d.countyPAO(), path, map[string]any{"document": doc2, "amountFen": 1, "reason": "typo"}, http.StatusForbidden, "role_not_permitted")
 	pos = d.pay(d.finance(), path, map[string]any{"document": doc2, "amountFen": 40_000, "reason": "the document says 600 yuan"}, pos)
 	var appr funds.AppropriationTrail
 	if st, p := d.read(d.finance(), "/appropriations/"+funds.AppropriationID(storyCounty, doc2)+"?position="+u64(pos), &appr); st != http.StatusOK {

@@ -77,7 +77,7 @@ func TestDripOverHTTPFromAppropriationToAcknowledgement(t *testing.T) {
 	d.refused(d.finance(), proj+"/payments", payment, http.StatusConflict, fund.CodeDuplicatePayment)
 	other := d.token("fin.he", domain.RoleCountyFinance, "520527")
 	d.refused(other, proj+"/payments/"+ref+"/settle", map[string]any{"bankRef": "RCC-1"}, http.StatusForbidden, fund.CodeOutsideJurisdiction)
-	d.refused(d.villager(), proj+"/payments/"+ref+"/settle", map[string]any{"bankRef": "RCC-1"}, http.StatusForbidden, "forbidden_role")
+	d.refused(d.villager(), proj+"/payments/"+ref+"/settle", map[string]any{"bankRef": "RCC-1"}, http.StatusForbidden, "role_not_permitted")
 	pos = d.pay(d.finance(), proj+"/payments/"+ref+"/settle", map[string]any{"bankRef": "RCC-20140601-0007"}, pos)
 	d.now = d.now.AddDate(0, 0, 3)
 	pos = d.pay(d.villager(), proj+"/payments/"+ref+"/acknowledge", map[string]any{"acknowledgedFen": 100_000,

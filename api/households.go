@@ -55,7 +55,7 @@ type registerHouseholdBody struct {
 	FileNumber string                  `json:"fileNumber"`
 	Village    string                  `json:"village"`
 	Head       household.MemberInput   `json:"head"`
-	Members    []household.MemberInput `json:"members"`
+	Members    []household.MemberInput `json:"members,omitempty"` // besides the head
 	Account    *household.Account      `json:"account,omitempty"`
 	// decodeProblems are the fields that did not decode, kept to be reported
 	// with the rule problems of the rest (see UnmarshalJSON).
@@ -376,6 +376,10 @@ func householdRoute[B any](s *Server, kind household.Command, path, summary stri
 	})
 	return route{method: http.MethodPost, path: path, summary: summary, tag: "households", roles: roles, body: zero, handler: h}
 }
+
+// checksRequired: register runs the registration's rules on every field,
+// nested ones included, before it writes.
+func (*registerHouseholdBody) checksRequired() {}
 
 // register registers a household. When some fields did not decode, the
 // rest is still checked by the registration's rules (a pure decision on an

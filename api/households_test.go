@@ -50,7 +50,7 @@ func newOffice(t *testing.T, opts ...func(*api.Deps)) (*desk, *api.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(conforming(t, srv.Handler()))
 	t.Cleanup(ts.Close)
 	d.url = ts.URL
 	return d, srv
@@ -356,10 +356,10 @@ func TestHouseholdCommandRefusedWritesNothing(t *testing.T) {
 		{"another village's clerk records a death", other, hh + "/deaths",
 			map[string]any{"residentId": residentID(t, "19700302", "011"), "diedOn": "2014-05-01", "evidenceRef": "x"}, 403, "outside_jurisdiction"},
 		{"a village clerk registers in another village", d.villager(), "/households", otherFile, 403, "outside_jurisdiction"},
-		{"an auditor registers", d.token("audit.he", domain.RoleAuditor, storyCounty), "/households", otherFile, 403, "forbidden_role"},
-		{"the village enrolls", d.villager(), hh + "/enroll", map[string]any{"decisionRef": "x"}, 403, "forbidden_role"},
+		{"an auditor registers", d.token("audit.he", domain.RoleAuditor, storyCounty), "/households", otherFile, 403, "role_not_permitted"},
+		{"the village enrolls", d.villager(), hh + "/enroll", map[string]any{"decisionRef": "x"}, 403, "role_not_permitted"},
 		{"county finance corrects", d.token("fin.qian", domain.RoleCountyFinance, storyCounty), hh + "/corrections",
-			map[string]any{"eventId": "0b6f3a52-7c1e-4d0a-9a55-3e8f2c6d1b47", "version": 1, "approvedBy": "x", "reason": "x", "fields": map[string]any{"village": "x"}}, 403, "forbidden_role"},
+			map[string]any{"eventId": "0b6f3a52-7c1e-4d0a-9a55-3e8f2c6d1b47", "version": 1, "approvedBy": "x", "reason": "x", "fields": map[string]any{"village": "x"}}, 403, "role_not_permitted"},
 		{"a household not on file", d.villager(), "/households/520526104201-0099/propose",
 			map[string]any{"appraisal": d.appraisal(), "causes": map[string]any{"main": "illness"}}, 404, "household_unknown"},
 		{"a malformed file number", d.villager(), "/households/5205-7/exit/propose", map[string]any{"reason": "x"}, 422, "validation_failed"},

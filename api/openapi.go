@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
@@ -85,7 +86,15 @@ func responses(r route) map[string]any {
 	}
 	problem := map[string]any{"description": "A problem", "content": map[string]any{
 		"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
-	return map[string]any{status: ok, "default": problem}
+	out := map[string]any{status: ok, "default": problem}
+	if r.method == http.MethodPost {
+		// A write answers 201 when it recorded something and 200 when it
+		// did not (an Idempotency-Key replayed, a file imported before),
+		// with the same body.
+		again := map[string]any{"description": "Nothing new was written", "content": ok["content"]}
+		out["201"], out["200"] = ok, again
+	}
+	return out
 }
 
 // openAPIPath turns echo's /households/:file into OpenAPI's /households/{file}.
@@ -99,7 +108,10 @@ func openAPIPath(p string) string {
 	return strings.Join(segs, "/")
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType       = reflect.TypeFor[time.Time]()
+	rawMessageType = reflect.TypeFor[json.RawMessage]()
+)
 
 // schemaOf describes a Go type as a JSON Schema, following encoding/json's
 // rules (json tags, omitempty, TextMarshalers as strings).
@@ -115,6 +127,8 @@ func schemaOf(t reflect.Type, depth int) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case reflect.PointerTo(t).Implements(textUnmarshaler):
 		return map[string]any{"type": "string"}
+	case t == rawMessageType:
+		return map[string]any{} // any JSON value, as stored
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -126,10 +140,18 @@ func schemaOf(t reflect.Type, depth int) map[string]any {
 		return map[string]any{"type": "integer"}
 	case reflect.Float32, reflect.Float64:
 		return map[string]any{"type": "number"}
-	case reflect.Slice, reflect.Array:
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			// encoding/json writes a []byte as a base64 string, not a list
+			// of numbers (the bundle's dataBase64).
+			return map[string]any{"type": "string", "contentEncoding": "base64"}
+		}
+		// A nil slice is written as null.
+		return map[string]any{"type": []string{"array", "null"}, "items": schemaOf(t.Elem(), depth+1)}
+	case reflect.Array:
 		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), depth+1)}
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), depth+1)}
+		return map[string]any{"type": []string{"object", "null"}, "additionalProperties": schemaOf(t.Elem(), depth+1)}
 	case reflect.Struct:
 		props := map[string]any{}
 		for _, f := range reflect.VisibleFields(t) {
@@ -145,7 +167,11 @@ func schemaOf(t reflect.Type, depth int) map[string]any {
 			}
 			props[name] = schemaOf(f.Type, depth+1)
 		}
-		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		out := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		if req := requiredFields(t); len(req) > 0 {
+			out["required"] = req
+		}
+		return out
 	}
 	return map[string]any{}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
+	"github.com/drip-ledger/drip/api/catalogue"
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/events"
 	"github.com/labstack/echo/v4"
@@ -23,6 +25,18 @@ type Problem struct {
 	Instance string         `json:"instance,omitempty"`
 	Code     string         `json:"code"`
 	Errors   []FieldProblem `json:"errors,omitempty"`
+	// Imported lists what a refused bank-file batch wrote all the same: the
+	// files that were good were imported, each whole.
+	Imported []ImportedFile `json:"imported,omitempty"`
+}
+
+// ImportedFile is one bank file a refused batch imported.
+type ImportedFile struct {
+	Name     string `json:"name"`
+	SHA256   string `json:"sha256"`
+	Position uint64 `json:"position"`
+	// Replayed is true when the file had been imported before.
+	Replayed bool `json:"replayed"`
 }
 
 // FieldProblem is one bad field of an input.
@@ -37,17 +51,28 @@ type FieldProblem struct {
 const problemContentType = "application/problem+json"
 
 // problemFor maps an error to a problem. It is the one place where errors
-// become HTTP statuses, so a code means the same thing on every endpoint.
+// become HTTP statuses: the status and title of every code come from
+// api/catalogue, so a code means the same thing on every endpoint.
 func problemFor(err error) Problem {
+	var pi *partialImport
+	if errors.As(err, &pi) {
+		p := problemFor(pi.err)
+		p.Detail = fmt.Sprintf("%d of the batch's files were imported (listed in imported), the others refused with nothing of them written; send the refused files again once fixed", len(pi.imported))
+		for _, r := range pi.imported {
+			p.Imported = append(p.Imported, ImportedFile{Name: r.Name, SHA256: r.SHA256, Position: r.Position, Replayed: r.Replayed})
+		}
+		return p
+	}
 	var he *echo.HTTPError
 	var inv *events.InvalidError
 	var de *domain.Error
 	switch {
 	case errors.As(err, &inv):
-		p := newProblem(http.StatusUnprocessableEntity, "validation_failed", "The input has invalid fields.")
+		code := "validation_failed"
 		if errors.Is(err, events.ErrLimit) {
-			p.Code = "limit_exceeded"
+			code = "limit_exceeded"
 		}
+		p := catalogued(code, "")
 		for _, fp := range inv.Problems {
 			f := FieldProblem{Field: fp.Field, Reason: fp.Reason}
 			var de *domain.Error
@@ -58,72 +83,61 @@ func problemFor(err error) Problem {
 		}
 		return p
 	case errors.As(err, &de):
-		p := newProblem(domainStatus(de.Code), de.Code, de.Message)
-		p.Detail = de.Message
-		return p
+		return catalogued(de.Code, de.Message)
 	case errors.Is(err, events.ErrConcurrency):
-		return newProblem(http.StatusConflict, "concurrent_change", "Someone changed this record at the same time; read it again and retry.")
+		return catalogued("concurrent_change", "Someone changed this record at the same time; read it again and retry.")
 	case errors.Is(err, events.ErrIDConflict):
-		return newProblem(http.StatusConflict, "idempotency_conflict", "This request's identity was already used for a different request.")
+		return catalogued("idempotency_conflict", "This request's identity was already used for a different request.")
 	case errors.Is(err, events.ErrStreamNotFound):
-		return newProblem(http.StatusNotFound, "not_found", "No such record.")
+		return catalogued("not_found", "No such record.")
 	case errors.Is(err, events.ErrClosed):
-		return newProblem(http.StatusServiceUnavailable, "shutting_down", "The server is shutting down.")
+		return catalogued("shutting_down", "The server is shutting down.")
 	case errors.Is(err, context.DeadlineExceeded):
-		return newProblem(http.StatusGatewayTimeout, "timeout", "The request took too long.")
+		return catalogued("timeout", "The request took too long.")
 	case errors.As(err, &he):
 		return problemForHTTP(he)
 	}
-	return newProblem(http.StatusInternalServerError, "internal", "Something went wrong on our side; it has been logged.")
+	return catalogued("internal", "Something went wrong on our side; it has been logged.")
+}
+
+// httpCodes are the codes of the statuses echo itself answers with.
+var httpCodes = map[int]string{
+	http.StatusNotFound:              "not_found",
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusRequestEntityTooLarge: "body_too_large",
+	http.StatusUnauthorized:          "unauthorized",
+	http.StatusForbidden:             "forbidden",
+	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusBadRequest:            "bad_request",
+	http.StatusServiceUnavailable:    "unavailable",
+	http.StatusTooManyRequests:       "too_many_requests",
 }
 
 func problemForHTTP(he *echo.HTTPError) Problem {
-	codes := map[int]string{
-		http.StatusNotFound:              "not_found",
-		http.StatusMethodNotAllowed:      "method_not_allowed",
-		http.StatusRequestEntityTooLarge: "body_too_large",
-		http.StatusUnauthorized:          "unauthorized",
-		http.StatusForbidden:             "forbidden",
-		http.StatusUnsupportedMediaType:  "unsupported_media_type",
-		http.StatusBadRequest:            "bad_request",
-		http.StatusServiceUnavailable:    "unavailable",
-	}
-	code, ok := codes[he.Code]
+	code, ok := httpCodes[he.Code]
 	if !ok {
-		code = "http_" + http.StatusText(he.Code)
+		code = "http_error"
 	}
-	p := newProblem(he.Code, code, http.StatusText(he.Code))
+	p := catalogued(code, "")
+	// echo's status stands: http_error is every status without a code of
+	// its own, and echo's 5xx (a panic recovered) must stay a 5xx.
+	p.Status = he.Code
 	if msg, ok := he.Message.(string); ok && msg != http.StatusText(he.Code) {
 		p.Detail = msg
 	}
 	return p
 }
 
-// domainStatus is the HTTP status of a broken domain rule, by its code: most
-// are 422 (the request is understood but the rules refuse it); these are not.
-func domainStatus(code string) int {
-	switch code {
-	case "outside_jurisdiction", "forbidden_role", "role_not_permitted", "backfill_not_permitted":
-		return http.StatusForbidden
-	case "not_found", "household_not_found", "household_unknown", "complaint_not_found", "objection_unknown":
-		return http.StatusNotFound
-	case "wrong_status", "household_exists", "complaint_exists", "idempotency_key_reused",
-		"objection_open", "publicity_open", "appeals_exhausted", "already_assigned",
-		// A step of a procedure is missing, or the record already has it:
-		// the request may succeed once the household's state changes.
-		"assessment_missing", "appraisal_missing", "review_missing", "exit_verification_missing",
-		"exit_agreement_missing", "cadre_already_assigned", "measure_exists", "objection_resolved":
-		return http.StatusConflict
-	case "insufficient_funds", "duplicate_payment", "payment_not_pending", "payment_not_settled", "already_acknowledged", "project_exists", "appropriation_exists", "publicity_closed":
-		return http.StatusConflict // the fund ledger: the money or the payment is not where the request needs it
-	case "project_not_found", "payment_not_found", "allocation_not_found", "objection_not_found", "appropriation_not_found", "account_not_found", "pool_not_found":
-		return http.StatusNotFound
+// catalogued is the problem of a code, with its status and title from the
+// catalogue. A code the catalogue lacks is a programmer error (a test scans
+// the source for every code); it is answered as what domain errors mostly
+// are, 422, with the code kept, so a client still sees what went wrong.
+func catalogued(code, detail string) Problem {
+	e, ok := catalogue.Lookup(code)
+	if !ok {
+		e = catalogue.Entry{Status: http.StatusUnprocessableEntity, En: "Request refused"}
 	}
-	return http.StatusUnprocessableEntity
-}
-
-func newProblem(status int, code, title string) Problem {
-	return Problem{Type: "https://drip.example/problems/" + code, Title: title, Status: status, Code: code}
+	return Problem{Type: "https://drip.example/problems/" + code, Title: e.En, Status: e.Status, Code: code, Detail: detail}
 }
 
 // errorHandler is echo's HTTPErrorHandler: every error any handler or

@@ -78,7 +78,7 @@ func newCounty(t *testing.T, opts ...func(*api.Deps)) *desk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(conforming(t, srv.Handler()))
 	t.Cleanup(ts.Close)
 	d.url = ts.URL
 	return d

@@ -62,7 +62,7 @@ func (s *Server) reconcileRoutes() []route {
 
 func requireRole(c echo.Context, roles []domain.Role) error {
 	if r := claimsOf(c).Role; !slices.Contains(roles, r) {
-		return &domain.Error{Code: "forbidden_role", Message: fmt.Sprintf("role %s may not do this; allowed: %v", r, roles)}
+		return &domain.Error{Code: "role_not_permitted", Message: fmt.Sprintf("role %s may not do this; allowed: %v", r, roles)}
 	}
 	return nil
 }
@@ -102,7 +102,7 @@ func (s *Server) importBankFiles(c echo.Context) error {
 	}
 	if err := ps.Err(); err != nil {
 		if len(reports) > 0 {
-			return fmt.Errorf("%w (the other %d files were imported; send the same batch again to see them)", err, len(reports))
+			return &partialImport{err: err, imported: reports}
 		}
 		return err
 	}
@@ -115,6 +115,18 @@ func (s *Server) importBankFiles(c echo.Context) error {
 	}
 	return renderReport(c, status, format, reconcile.NewBatch(reports...), reconcile.NewBatch(reports...))
 }
+
+// partialImport is a batch of which some files were refused and the others
+// imported: the answer is the refusal, and it must say what was written.
+type partialImport struct {
+	err      error
+	imported []reconcile.Report
+}
+
+func (e *partialImport) Error() string {
+	return fmt.Sprintf("%v (the other %d files were imported)", e.err, len(e.imported))
+}
+func (e *partialImport) Unwrap() error { return e.err }
 
 // uploads reads the request's bank files: multipart "file" parts, or the
 // body itself as text/csv.

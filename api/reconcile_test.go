@@ -55,7 +55,7 @@ func newBankDesk(t *testing.T) *bankDesk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(conforming(t, srv.Handler()))
 	t.Cleanup(ts.Close)
 	d.url = ts.URL
 	return d
@@ -223,5 +223,30 @@ func TestRedFlagsOverHTTP(t *testing.T) {
 	resp, _ = d.do(http.MethodGet, "/redflags", domain.RoleVillage, "", nil)
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a village reads red flags: %d", resp.StatusCode)
+	}
+}
+
+// A batch with a good and a bad file imports the good one: the refusal says
+// so, naming the file it wrote.
+func TestBankFileBatchRefusedSaysWhatWasImported(t *testing.T) {
+	d := newBankDesk(t)
+	good := rt.CSV(rt.Line(d.refs[0], "B1", 1, "1200.00", "settled", ""))
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for name, data := range map[string][]byte{"good.csv": good, "bad.csv": []byte("not,a,bank,file\n")} {
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write(data)
+	}
+	mw.Close()
+	resp, b := d.do(http.MethodPost, "/reconciliations", domain.RoleCountyFinance, mw.FormDataContentType(), &buf)
+	var p api.Problem
+	if err := json.Unmarshal(b, &p); err != nil || resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	if len(p.Imported) != 1 || p.Imported[0].Name != "good.csv" || p.Imported[0].SHA256 != reconcile.Hash(good) || p.Imported[0].Position == 0 {
+		t.Fatalf("imported = %+v, want good.csv (detail %q)", p.Imported, p.Detail)
+	}
+	if !strings.Contains(p.Detail, "imported") {
+		t.Errorf("detail %q does not say what was imported", p.Detail)
 	}
 }

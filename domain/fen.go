@@ -62,8 +62,12 @@ func parseFen(s string, signed bool) (Fen, error) {
 		}
 		s = s[1:]
 	}
+	if strings.ContainsAny(s, "¥￥元$") {
+		// A currency sign is the likely mistake, not the commas beside it.
+		return 0, Errorf(CodeFenSyntax, "amount %q: write the number of yuan without a currency sign, as in 1234.50", text)
+	}
 	whole, frac, hasPoint := strings.Cut(s, ".")
-	if strings.Contains(whole, ",") {
+	if strings.Contains(whole, ",") && allDigits(strings.ReplaceAll(whole, ",", "")) {
 		var ok bool
 		if whole, ok = ungroup(whole); !ok {
 			return 0, Errorf(CodeFenSyntax, "amount %q: commas must separate groups of three digits, as in 1,234.50", text)

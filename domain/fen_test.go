@@ -3,6 +3,7 @@ package domain_test
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/drip-ledger/drip/domain"
@@ -154,4 +155,17 @@ func codes(code string) []string {
 		return nil
 	}
 	return []string{code}
+}
+
+// A currency sign or a letter is named as such, not as misplaced commas.
+func TestParseFenNamesTheCurrencySignNotTheCommas(t *testing.T) {
+	for _, in := range []string{"￥1,234.50", "¥1,234.50", "1,234.50元"} {
+		_, err := domain.ParseFen(in)
+		if err == nil || strings.Contains(err.Error(), "comma") || !strings.Contains(err.Error(), "currency sign") {
+			t.Errorf("ParseFen(%q) = %v, want a currency-sign message", in, err)
+		}
+	}
+	if _, err := domain.ParseFen("1,2a4.50"); err == nil || strings.Contains(err.Error(), "comma") {
+		t.Errorf("ParseFen(1,2a4.50) = %v, want a not-a-number message", err)
+	}
 }

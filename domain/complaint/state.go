@@ -41,13 +41,15 @@ type State struct {
 }
 
 // Resolution is the finding of one investigation (the first, or one after an
-// appeal).
+// appeal). Its JSON names are the API's (reads return it): the view is
+// rebuilt from the events, so no stored copy carries the Go names it was
+// once serialised with.
 type Resolution struct {
-	Outcome            Outcome
-	CorrectiveEventIDs []events.ID
-	Reason             string
-	Reply              string
-	ResolvedAt         time.Time
+	Outcome            Outcome     `json:"outcome"`
+	CorrectiveEventIDs []events.ID `json:"correctiveEventIds,omitempty"`
+	Reason             string      `json:"reason,omitempty"`
+	Reply              string      `json:"reply"`
+	ResolvedAt         time.Time   `json:"resolvedAt"`
 }
 
 // Aggregate describes the complaint for domain.Execute.

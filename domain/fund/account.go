@@ -85,8 +85,13 @@ type Mover interface {
 }
 
 // check records problems with t, which must move a positive amount from
-// debit to credit.
+// debit to credit. It runs only when no other field is wrong: a transfer
+// is derived from the event's other fields, so its problems would only echo
+// theirs under a name the request never had (transfer.amountFen).
 func (t Transfer) check(ps *domain.Problems, debit, credit AccountID, amount domain.Fen) {
+	if len(*ps) > 0 {
+		return
+	}
 	for _, a := range []AccountID{t.DebitAccount, t.CreditAccount} {
 		if !accountShape.MatchString(string(a)) {
 			ps.Addf("transfer", CodeAccountFormat, "account %q is not kind:owner", a)

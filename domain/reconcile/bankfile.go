@@ -141,6 +141,11 @@ func Parse(name string, data []byte, asOf time.Time) (File, error) {
 	case len(data) > FileBytesMax:
 		ps.Addf("file", CodeFileTooLarge, "the file has %d bytes, above the limit of %d", len(data), FileBytesMax)
 		return f, ps.Err()
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		// A ZIP container: what a spreadsheet saved as .xlsx is. "Not
+		// UTF-8" would send the clerk hunting for an encoding setting.
+		ps.Addf("file", CodeFileEncoding, "the file is a spreadsheet (XLSX), not CSV: save it as \"CSV UTF-8\"")
+		return f, ps.Err()
 	case !utf8.Valid(data):
 		ps.Addf("file", CodeFileEncoding, "the file is not UTF-8 (save it as \"CSV UTF-8\")")
 		return f, ps.Err()

@@ -124,3 +124,14 @@ func TestTheSampleFileParses(t *testing.T) {
 		t.Errorf("the sample has %d lines", len(f.Lines))
 	}
 }
+
+// An XLSX uploaded as the bank file is named a spreadsheet, not "not UTF-8".
+func TestParseNamesASpreadsheetAsOne(t *testing.T) {
+	_, err := reconcile.Parse("weining.xlsx", []byte("PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xff\xfe"), rt.Import)
+	if got := problems(t, err); !slices.Equal(got, []string{"file bank_file_encoding"}) {
+		t.Fatalf("problems = %v", got)
+	}
+	if strings.Contains(err.Error(), "UTF-8 (") || !strings.Contains(err.Error(), "XLSX") {
+		t.Errorf("message %q does not say the file is a spreadsheet", err)
+	}
+}

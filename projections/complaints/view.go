@@ -122,7 +122,7 @@ type Page struct {
 // List returns the complaints matching q.
 func (v *View) List(q Query) (Page, error) {
 	if q.Limit < 1 || q.Limit > PageLenMax {
-		return Page{}, fmt.Errorf("complaints: page length %d outside 1..%d", q.Limit, PageLenMax)
+		return Page{}, domain.Errorf("page_length", "a page holds 1 to %d items, not %d", PageLenMax, q.Limit)
 	}
 	v.mu.RLock()
 	defer v.mu.RUnlock()

@@ -82,7 +82,7 @@ type Page struct {
 // tens of thousands of households take a few milliseconds.
 func (v *View) Search(q Query) (Page, error) {
 	if q.Limit < 1 || q.Limit > PageLenMax {
-		return Page{}, fmt.Errorf("households: page length %d outside 1..%d", q.Limit, PageLenMax)
+		return Page{}, domain.Errorf("page_length", "a page holds 1 to %d items, not %d", PageLenMax, q.Limit)
 	}
 	v.mu.RLock()
 	defer v.mu.RUnlock()

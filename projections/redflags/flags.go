@@ -114,7 +114,7 @@ type Page struct {
 // It scans the view: a county's payments take milliseconds.
 func (v *View) Flags(q Query) (Page, error) {
 	if q.Limit < 1 || q.Limit > PageLenMax {
-		return Page{}, fmt.Errorf("redflags: page length %d outside 1..%d", q.Limit, PageLenMax)
+		return Page{}, domain.Errorf("page_length", "a page holds 1 to %d items, not %d", PageLenMax, q.Limit)
 	}
 	if q.Kind != "" && !slices.Contains(Kinds(), q.Kind) {
 		return Page{}, domain.Errorf("kind_unknown", "%q is not one of %v", q.Kind, Kinds())

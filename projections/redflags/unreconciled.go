@@ -2,7 +2,6 @@ package redflags
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"time"
 
@@ -49,7 +48,7 @@ type UnreconciledPage struct {
 // payment_unreconciled is the same rule at UnreconciledDays).
 func (v *View) Unreconciled(q UnreconciledQuery) (UnreconciledPage, error) {
 	if q.Limit < 1 || q.Limit > PageLenMax {
-		return UnreconciledPage{}, fmt.Errorf("redflags: page length %d outside 1..%d", q.Limit, PageLenMax)
+		return UnreconciledPage{}, domain.Errorf("page_length", "a page holds 1 to %d items, not %d", PageLenMax, q.Limit)
 	}
 	v.mu.RLock()
 	defer v.mu.RUnlock()
