@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -41,42 +39,8 @@ func TestRequestsInFlightAtShutdownAreAnsweredAndKept(t *testing.T) {
 	dir := t.TempDir()
 	// A real process and a real SIGTERM: main's signal context, serve's
 	// drain and the process's exit, all as in production.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	logs, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logs.Close()
-	logged := func() string { b, _ := os.ReadFile(logs.Name()); return string(b) }
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), runMainEnv+"=serve --addr "+addr+" --data "+dir+" --origin drip.test/county/520526 --checkpoint-interval 1s")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	base := "http://" + addr
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("drip serve did not answer in 60 s:\n%s", logged())
-		}
-	}
+	p := startServeProcess(t, dir, "--checkpoint-interval 1s")
+	cmd, exited, logged, base := p.cmd, p.exited, p.logged, p.base
 	key, err := loadOrCreateKey(filepath.Join(dir, tokenKeyFile))
 	if err != nil {
 		t.Fatal(err)

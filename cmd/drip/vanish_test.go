@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,43 +24,8 @@ import (
 // logged 4.8 GB of Pebble's retries).
 func TestVanishedDataDirEndsServe(t *testing.T) {
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	logPath := filepath.Join(t.TempDir(), "serve.log")
-	logs, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logs.Close()
-	logged := func() string { b, _ := os.ReadFile(logPath); return string(b) }
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), runMainEnv+"=serve --addr "+addr+" --data "+dir+" --origin drip.test/county/520526")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	base := "http://" + addr
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("drip serve did not answer in 60 s:\n%s", logged())
-		}
-	}
+	p := startServeProcess(t, dir, "")
+	cmd, exited, logged, base, logPath := p.cmd, p.exited, p.logged, p.base, p.logPath
 	key, err := loadOrCreateKey(filepath.Join(dir, tokenKeyFile))
 	if err != nil {
 		t.Fatal(err)
