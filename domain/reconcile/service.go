@@ -149,7 +149,15 @@ func (s *Service) start(ctx context.Context, req domain.Request, f File, ds []De
 			projects = append(projects, id)
 		}
 	}
-	ev, err := s.reg.Encode(events.DeriveID(idNamespace, f.SHA256+"/started"), s.meta(req, f.SHA256), &FileStarted{SHA256: f.SHA256, Name: f.Name,
+	// A fresh ID, not one derived from the file: the start is one import's
+	// claim on the file, and with a derived ID the same clerk's second,
+	// simultaneous upload (same content, same second) would pass as an
+	// idempotent retry of the first and report the file imported by it too.
+	id, err := events.NewID(nil)
+	if err != nil {
+		return 0, err
+	}
+	ev, err := s.reg.Encode(id, s.meta(req, f.SHA256), &FileStarted{SHA256: f.SHA256, Name: f.Name,
 		ImportedBy: req.Actor.ID, Jurisdiction: req.Actor.Jurisdiction, Lines: len(ds), Tallies: Tallies(ds), Projects: projects})
 	if err != nil {
 		return 0, err
@@ -368,7 +376,14 @@ func (s *Service) record(ctx context.Context, req domain.Request, f File, ds []D
 	for _, d := range ds {
 		first, last = min(first, d.Line.ValueDate), max(last, d.Line.ValueDate)
 	}
-	done, err := s.reg.Encode(events.DeriveID(idNamespace, f.SHA256+"/imported"), meta, &FileImported{SHA256: f.SHA256, Name: f.Name,
+	// A fresh ID, as FileStarted's: of two imports finishing the same file
+	// at once only one may record it imported; the other's append then
+	// fails on the stream's version and it answers the report, Replayed.
+	id, err := events.NewID(nil)
+	if err != nil {
+		return err
+	}
+	done, err := s.reg.Encode(id, meta, &FileImported{SHA256: f.SHA256, Name: f.Name,
 		ImportedBy: req.Actor.ID, Jurisdiction: req.Actor.Jurisdiction, Lines: len(ds), Tallies: Tallies(ds),
 		ValueDateFirst: first, ValueDateLast: last})
 	if err != nil {
