@@ -266,6 +266,7 @@ var entries = map[string]Entry{
 
 	// Bank files and reconciliation.
 	"reconciliation_not_found": {notFound, "Reconciliation not found", "未找到该对账记录"},
+	"bank_file_in_progress":    {conflict, "Bank file being imported", "银行文件正在导入"},
 	"bank_file_empty":          {invalid, "Bank file empty", "银行文件为空"},
 	"bank_file_too_large":      {invalid, "Bank file too large", "银行文件过大"},
 	"bank_file_encoding":       {invalid, "Bank file encoding", "银行文件编码错误"},

@@ -13,6 +13,7 @@ import (
 
 // Event types of an imported bank file, on the file's stream.
 const (
+	TypeFileStarted    = "reconcile.file_started.v1"
 	TypeFileImported   = "reconcile.file_imported.v1"
 	TypeLineReturned   = "reconcile.line_returned.v1"
 	TypeLineMismatched = "reconcile.line_mismatched.v1"
@@ -85,31 +86,80 @@ func (e *FileImported) Validate() error {
 	if e.Lines < 1 || e.Lines > LinesMax {
 		ps.Addf("lines", CodeTooManyLines, "%d lines is outside 1..%d", e.Lines, LinesMax)
 	}
-	sum := 0
-	var total domain.Sum
-	if len(e.Tallies) != len(Outcomes()) {
-		ps.Addf("tallies", CodeRequired, "one tally per outcome, in order")
-	} else {
-		for i, t := range e.Tallies {
-			if t.Outcome != Outcomes()[i] || t.Lines < 0 || t.AmountFen < 0 {
-				ps.Addf(fmt.Sprintf("tallies[%d]", i), CodeRequired, "is not the %s tally", Outcomes()[i])
-			}
-			sum += t.Lines
-			total.Add(t.AmountFen)
-		}
-		if total.Err("") != nil || total.Fen() > domain.BankFileFenMax {
-			ps.Addf("tallies", domain.CodeAmountTooLarge, "the tallies add up to more than the limit of %d fen for one bank file", domain.BankFileFenMax)
-		}
-		if sum != e.Lines {
-			ps.Addf("tallies", CodeRequired, "the tallies count %d lines, not %d", sum, e.Lines)
-		}
-	}
+	checkTallies(&ps, e.Tallies, e.Lines)
 	for _, f := range []struct{ name, v string }{{"valueDateFirst", e.ValueDateFirst}, {"valueDateLast", e.ValueDateLast}} {
 		if _, err := time.Parse(time.DateOnly, f.v); err != nil {
 			ps.Addf(f.name, CodeDateFormat, "%q is not YYYY-MM-DD", f.v)
 		}
 	}
 	return ps.Err()
+}
+
+// FileStarted: the import of a bank file began. It is the first event of
+// the file's stream, written after every check and before any payment is
+// touched, so that a file whose import stops midway (a crash, a lost
+// connection) reads as in progress, not as never imported: until
+// FileImported follows, the report counts the lines applied from the
+// payments' own streams (Projects) and importing the same bytes again
+// finishes the job.
+type FileStarted struct {
+	SHA256       string `json:"sha256"`
+	Name         string `json:"name"`
+	ImportedBy   string `json:"importedBy"`
+	Jurisdiction string `json:"jurisdiction"`
+	Lines        int    `json:"lines"`
+	// Tallies are what the lines were decided to come to when the import
+	// began, one per outcome in Outcomes order: the lines' totals.
+	Tallies []Tally `json:"tallies"`
+	// Projects are the projects the file's lines name, whose streams hold
+	// the settlements and failures as they are applied.
+	Projects []string `json:"projects"`
+}
+
+func (*FileStarted) EventType() string { return TypeFileStarted }
+
+func (e *FileStarted) Validate() error {
+	var ps domain.Problems
+	if !hashShape.MatchString(e.SHA256) {
+		ps.Addf("sha256", "hash_format", "is not 64 lower-case hex digits")
+	}
+	text(&ps, "name", e.Name, FileNameMax, true)
+	text(&ps, "importedBy", e.ImportedBy, NameRunesMax, true)
+	if e.Lines < 1 || e.Lines > LinesMax {
+		ps.Addf("lines", CodeTooManyLines, "%d lines is outside 1..%d", e.Lines, LinesMax)
+	}
+	checkTallies(&ps, e.Tallies, e.Lines)
+	if len(e.Projects) > e.Lines {
+		ps.Addf("projects", CodeTooManyLines, "%d projects for %d lines", len(e.Projects), e.Lines)
+	}
+	for i, p := range e.Projects {
+		text(&ps, fmt.Sprintf("projects[%d]", i), p, BankRefMax, true)
+	}
+	return ps.Err()
+}
+
+// checkTallies checks one tally per outcome, in order, adding up to lines
+// and to at most the limit of one bank file.
+func checkTallies(ps *domain.Problems, tallies []Tally, lines int) {
+	sum := 0
+	var total domain.Sum
+	if len(tallies) != len(Outcomes()) {
+		ps.Addf("tallies", CodeRequired, "one tally per outcome, in order")
+		return
+	}
+	for i, t := range tallies {
+		if t.Outcome != Outcomes()[i] || t.Lines < 0 || t.AmountFen < 0 {
+			ps.Addf(fmt.Sprintf("tallies[%d]", i), CodeRequired, "is not the %s tally", Outcomes()[i])
+		}
+		sum += t.Lines
+		total.Add(t.AmountFen)
+	}
+	if total.Err("") != nil || total.Fen() > domain.BankFileFenMax {
+		ps.Addf("tallies", domain.CodeAmountTooLarge, "the tallies add up to more than the limit of %d fen for one bank file", domain.BankFileFenMax)
+	}
+	if sum != lines {
+		ps.Addf("tallies", CodeRequired, "the tallies count %d lines, not %d", sum, lines)
+	}
 }
 
 // Tally returns the tally of outcome o.
@@ -251,6 +301,7 @@ func (e *LineDuplicated) Validate() error {
 // Register adds the reconciliation's event types to reg.
 func Register(reg *events.Registry) {
 	reg.Register(
+		func() events.Payload { return new(FileStarted) },
 		func() events.Payload { return new(FileImported) },
 		func() events.Payload { return new(LineReturned) },
 		func() events.Payload { return new(LineMismatched) },

@@ -3,10 +3,12 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/drip-ledger/drip/domain"
+	"github.com/drip-ledger/drip/domain/fund"
 	"github.com/drip-ledger/drip/events"
 )
 
@@ -29,6 +31,39 @@ type Report struct {
 	// Replayed is true when the file had been imported before and this
 	// import changed nothing.
 	Replayed bool `json:"replayed"`
+	// Status is imported, or in_progress for a file whose import began and
+	// has not finished (it stopped midway, or is running now): then the
+	// tallies are what the lines were decided to come to, Applied says how
+	// many of the ToApply payment changes are in the ledger, and the
+	// exceptions are empty until the import finishes. Importing the same
+	// file again finishes it.
+	Status string `json:"status"`
+	// Applied is how many lines have updated their payment (settled,
+	// returned or failed), of ToApply.
+	Applied int `json:"applied"`
+	ToApply int `json:"toApply"`
+	// Progress says the same for people.
+	Progress string `json:"progress"`
+}
+
+// The statuses of a report.
+const (
+	StatusImported   = "imported"
+	StatusInProgress = "in_progress"
+)
+
+// applying are the outcomes that change a payment.
+var applying = []Outcome{OutcomeSettled, OutcomeReturned, OutcomeFailed}
+
+// toApply counts the lines of tallies that change a payment.
+func toApply(tallies []Tally) int {
+	n := 0
+	for _, t := range tallies {
+		if slices.Contains(applying, t.Outcome) {
+			n += t.Lines
+		}
+	}
+	return n
 }
 
 // Exception is one line that did not settle, and why.
@@ -48,6 +83,8 @@ type recorded struct {
 	version  uint64
 	imported *FileImported
 	head     events.Event // the FileImported event
+	started  *FileStarted // nil for a file imported before FileStarted existed
+	begun    events.Event // the FileStarted event
 	lines    []Exception
 	outcomes map[int]Outcome
 }
@@ -64,6 +101,9 @@ func (s *Service) read(ctx context.Context, hash string) (recorded, error) {
 		switch e := p.(type) {
 		case *FileImported:
 			r.imported, r.head = e, ev
+			return nil
+		case *FileStarted:
+			r.started, r.begun = e, ev
 			return nil
 		case *LineReturned:
 			x.BankLine, x.Outcome, x.PaymentEventID = e.BankLine, Outcome(e.Status), e.PaymentEventID
@@ -100,7 +140,39 @@ func (r recorded) report() Report {
 	if out.Exceptions == nil {
 		out.Exceptions = []Exception{}
 	}
+	out.Status, out.ToApply = StatusImported, toApply(e.Tallies)
+	out.Applied = out.ToApply
+	out.Progress = fmt.Sprintf("imported: %d of %d lines applied", out.Applied, out.ToApply)
 	return out
+}
+
+// progress is the report of a file whose import began and has not
+// finished: how far it got, counted from the payments' streams (a payment
+// closed under one of this file's line keys was applied by this file).
+func (s *Service) progress(ctx context.Context, r recorded) (Report, error) {
+	e := r.started
+	out := Report{SHA256: e.SHA256, Name: e.Name, ImportedBy: e.ImportedBy, Jurisdiction: e.Jurisdiction,
+		ImportedAt: r.begun.Meta.OccurredAt, Position: r.begun.Position, Lines: e.Lines, Tallies: e.Tallies,
+		Exceptions: []Exception{}, Status: StatusInProgress, ToApply: toApply(e.Tallies)}
+	prefix := "bankfile-" + e.SHA256 + "-L"
+	for _, p := range e.Projects {
+		id, err := fund.ParseProjectID(p)
+		if err != nil {
+			return Report{}, fmt.Errorf("reconcile: %s names project %q: %w", Stream(e.SHA256), p, err)
+		}
+		_, closed, err := s.project(ctx, id)
+		if err != nil {
+			return Report{}, err
+		}
+		for _, ev := range closed {
+			_, rest, _ := strings.Cut(ev.Meta.IdempotencyKey, ":")
+			if strings.HasPrefix(rest, prefix) {
+				out.Applied++
+			}
+		}
+	}
+	out.Progress = fmt.Sprintf("in progress: %d of %d lines applied; import the same file again to finish", out.Applied, out.ToApply)
+	return out, nil
 }
 
 // Report returns the report of the imported file whose SHA-256 is hash. The
@@ -113,12 +185,21 @@ func (s *Service) Report(ctx context.Context, req domain.Request, hash string) (
 	if err != nil {
 		return Report{}, err
 	}
-	if r.imported == nil {
+	var where string
+	switch {
+	case r.imported != nil:
+		where = r.imported.Jurisdiction
+	case r.started != nil:
+		where = r.started.Jurisdiction
+	default:
 		return Report{}, domain.Errorf(CodeNotFound, "no bank file %s has been imported", hash)
 	}
 	j, err := domain.ParseJurisdiction(req.Actor.Jurisdiction)
-	if err != nil || !strings.HasPrefix(r.imported.Jurisdiction, j.String()) {
-		return Report{}, domain.Errorf(CodeOutsideJurisdiction, "bank file %s was imported in %q, outside your jurisdiction", hash, r.imported.Jurisdiction)
+	if err != nil || !strings.HasPrefix(where, j.String()) {
+		return Report{}, domain.Errorf(CodeOutsideJurisdiction, "bank file %s was imported in %q, outside your jurisdiction", hash, where)
+	}
+	if r.imported == nil {
+		return s.progress(ctx, r)
 	}
 	return r.report(), nil
 }

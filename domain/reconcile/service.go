@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/fund"
@@ -24,6 +25,10 @@ const (
 	CodeOutsideJurisdiction = "outside_jurisdiction"
 	CodeNotFound            = "reconciliation_not_found"
 	CodeHashFormat          = "hash_format"
+	// CodeInProgress: the same file is being imported by another request
+	// right now (or its import stopped midway and the other request is
+	// finishing it); its report says how far it got.
+	CodeInProgress = "bank_file_in_progress"
 )
 
 // eventsPerAppendMax bounds the line events of one append to the file's
@@ -71,9 +76,11 @@ func NewService(log domain.Log, reg *events.Registry, payments Payments) (*Servi
 //     rules on its project before anything is written; a line outside the
 //     actor's jurisdiction, or one the rules refuse, rejects the file and
 //     nothing is written.
-//  4. The settlements and failures are applied through Payments, one
-//     project stream at a time, each under the idempotency key
-//     LineKey(hash, line).
+//  4. FileStarted is recorded on the file's stream (unless an earlier,
+//     interrupted import recorded it): from now on the file reads as in
+//     progress, with how far it got. The settlements and failures are
+//     applied through Payments, one project stream at a time, each under
+//     the idempotency key LineKey(hash, line).
 //  5. The lines that changed no payment are recorded on the file's stream,
 //     and FileImported last.
 //
@@ -84,8 +91,10 @@ func NewService(log domain.Log, reg *events.Registry, payments Payments) (*Servi
 // already closed is recognised by its line's key and not touched again, the
 // file's events carry IDs derived from the hash and line, so whatever part
 // of step 5 was written is kept and the rest added. Until FileImported is
-// recorded the file counts as not imported; once it is, every line's
-// outcome is in the log.
+// recorded the file's report says in progress, N of M lines applied; once
+// it is, every line's outcome is in the log. Of two imports of the same
+// file at once, the one that loses the race answers the winner's report
+// (Replayed) or bank_file_in_progress, never a collision of keys.
 func (s *Service) Import(ctx context.Context, req domain.Request, name string, data []byte) (Report, error) {
 	j, err := authorize(req)
 	if err != nil {
@@ -116,13 +125,111 @@ func (s *Service) Import(ctx context.Context, req domain.Request, name string, d
 	if err := precheck(ds, projects, req); err != nil {
 		return Report{}, err
 	}
+	if recorded.started == nil {
+		if recorded.version, err = s.start(ctx, req, f, ds, recorded.version); err != nil {
+			return s.contended(ctx, req, hash, err)
+		}
+	}
 	if err := s.apply(ctx, req, hash, ds); err != nil {
-		return Report{}, err
+		return s.contended(ctx, req, hash, err)
 	}
 	if err := s.record(ctx, req, f, ds, recorded); err != nil {
-		return Report{}, err
+		return s.contended(ctx, req, hash, err)
 	}
 	return s.Report(ctx, req, hash)
+}
+
+// start records FileStarted on the file's stream, at version (the stream
+// as read): the file is in progress from now on. It returns the stream's
+// new version.
+func (s *Service) start(ctx context.Context, req domain.Request, f File, ds []Decision, version uint64) (uint64, error) {
+	var projects []string
+	for _, d := range ds {
+		if id := d.Line.Project.String(); !slices.Contains(projects, id) {
+			projects = append(projects, id)
+		}
+	}
+	// A fresh ID, not one derived from the file: the start is one import's
+	// claim on the file, and with a derived ID the same clerk's second,
+	// simultaneous upload (same content, same second) would pass as an
+	// idempotent retry of the first and report the file imported by it too.
+	id, err := events.NewID(nil)
+	if err != nil {
+		return 0, err
+	}
+	ev, err := s.reg.Encode(id, s.meta(req, f.SHA256), &FileStarted{SHA256: f.SHA256, Name: f.Name,
+		ImportedBy: req.Actor.ID, Jurisdiction: req.Actor.Jurisdiction, Lines: len(ds), Tallies: Tallies(ds), Projects: projects})
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.log.Append(ctx, Stream(f.SHA256), events.Exact(version), ev)
+	if err != nil {
+		return 0, err
+	}
+	return res.Version, nil
+}
+
+func (s *Service) meta(req domain.Request, hash string) events.Metadata {
+	return events.Metadata{ActorID: req.Actor.ID, Role: req.Actor.Role, Jurisdiction: req.Actor.Jurisdiction,
+		CorrelationID: "bankfile-" + hash, OccurredAt: req.At}
+}
+
+// contended answers an import that failed to write: if another import of
+// the same file got there first (the file's stream or a line's payment
+// moved under it), the truth is that file's state, not the collision: its
+// report, Replayed, once it is imported, else bank_file_in_progress saying
+// how far it got. Any other failure is returned as it is, with how far the
+// import got.
+func (s *Service) contended(ctx context.Context, req domain.Request, hash string, cause error) (Report, error) {
+	rec, err := s.read(ctx, hash)
+	if err != nil {
+		return Report{}, errors.Join(cause, err)
+	}
+	if rec.imported != nil {
+		r := rec.report()
+		r.Replayed = true
+		return r, nil
+	}
+	progress := ""
+	if rec.started != nil {
+		if r, err := s.progress(ctx, rec); err == nil {
+			progress = r.Progress
+		}
+	}
+	var line *lineError
+	raced := errors.Is(cause, events.ErrConcurrency) || errors.Is(cause, events.ErrIDConflict) ||
+		slices.Contains(domain.Codes(cause), "idempotency_key_reused") ||
+		(errors.As(cause, &line) && s.closedByOwnKey(ctx, line.decision))
+	switch {
+	case raced && rec.started != nil:
+		return Report{}, domain.Errorf(CodeInProgress, "bank file %s is being imported by another request (%s): GET /reconciliations/%s for its report",
+			hash, strings.TrimSuffix(progress, "; import the same file again to finish"), hash)
+	case progress != "":
+		return Report{}, fmt.Errorf("reconcile: bank file %s %s: %w", hash, progress, cause)
+	}
+	return Report{}, cause
+}
+
+// lineError is a line's payment change that failed.
+type lineError struct {
+	decision Decision
+	err      error
+}
+
+func (e *lineError) Error() string {
+	return fmt.Sprintf("reconcile: line %d (%s) could not be applied: %v", e.decision.Line.Number, e.decision.Line.PaymentRef, e.err)
+}
+func (e *lineError) Unwrap() error { return e.err }
+
+// closedByOwnKey reports whether d's payment has been closed under d's own
+// key since d was decided: by another import of the same file.
+func (s *Service) closedByOwnKey(ctx context.Context, d Decision) bool {
+	_, closed, err := s.project(ctx, d.Line.Project)
+	if err != nil {
+		return false
+	}
+	c, ok := closed[d.Line.PaymentRef]
+	return ok && appliedBy(c.Meta.IdempotencyKey, d.Key)
 }
 
 // authorize checks that the actor may settle and fail payments, and parses
@@ -216,13 +323,6 @@ func precheck(ds []Decision, projects map[string]fund.Project, req domain.Reques
 
 // apply runs the settlements and failures, in file order.
 func (s *Service) apply(ctx context.Context, req domain.Request, hash string, ds []Decision) error {
-	total := 0
-	for _, d := range ds {
-		if d.Command != nil {
-			total++
-		}
-	}
-	done := 0
 	for i := range ds {
 		d := &ds[i]
 		if d.Command == nil {
@@ -236,10 +336,8 @@ func (s *Service) apply(ctx context.Context, req domain.Request, hash string, ds
 		}
 		res, err := s.payments.HandleProject(ctx, r, d.Line.Project, d.Command)
 		if err != nil {
-			return fmt.Errorf("reconcile: line %d (%s) could not be applied; %d of %d payments were updated: import the same file again to finish: %w",
-				d.Line.Number, d.Line.PaymentRef, done, total, err)
+			return &lineError{decision: *d, err: err}
 		}
-		done++
 		if ret, ok := d.Event.(*LineReturned); ok {
 			for _, ev := range res.Events {
 				if ev.Type == fund.TypePaymentFailed {
@@ -258,8 +356,7 @@ func (s *Service) apply(ctx context.Context, req domain.Request, hash string, ds
 // FileImported. Lines recorded by an earlier, interrupted import keep the
 // outcome recorded then.
 func (s *Service) record(ctx context.Context, req domain.Request, f File, ds []Decision, rec recorded) error {
-	meta := events.Metadata{ActorID: req.Actor.ID, Role: req.Actor.Role, Jurisdiction: req.Actor.Jurisdiction,
-		CorrelationID: "bankfile-" + f.SHA256, OccurredAt: req.At}
+	meta := s.meta(req, f.SHA256)
 	var pending []events.Event
 	for i, d := range ds {
 		if o, ok := rec.outcomes[d.Line.Number]; ok {
@@ -279,7 +376,14 @@ func (s *Service) record(ctx context.Context, req domain.Request, f File, ds []D
 	for _, d := range ds {
 		first, last = min(first, d.Line.ValueDate), max(last, d.Line.ValueDate)
 	}
-	done, err := s.reg.Encode(events.DeriveID(idNamespace, f.SHA256+"/imported"), meta, &FileImported{SHA256: f.SHA256, Name: f.Name,
+	// A fresh ID, as FileStarted's: of two imports finishing the same file
+	// at once only one may record it imported; the other's append then
+	// fails on the stream's version and it answers the report, Replayed.
+	id, err := events.NewID(nil)
+	if err != nil {
+		return err
+	}
+	done, err := s.reg.Encode(id, meta, &FileImported{SHA256: f.SHA256, Name: f.Name,
 		ImportedBy: req.Actor.ID, Jurisdiction: req.Actor.Jurisdiction, Lines: len(ds), Tallies: Tallies(ds),
 		ValueDateFirst: first, ValueDateLast: last})
 	if err != nil {
