@@ -9,6 +9,10 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/drip-ledger/drip/domain"
+	"github.com/drip-ledger/drip/domain/complaint"
+	"github.com/drip-ledger/drip/domain/fund"
 )
 
 // openAPI serves the OpenAPI 3.1 document built from the route table.
@@ -115,12 +119,34 @@ var (
 
 // schemaOf describes a Go type as a JSON Schema, following encoding/json's
 // rules (json tags, omitempty, TextMarshalers as strings).
+// enums are the closed vocabularies the document lists as enum, taken from
+// the domain's own lists so the document cannot drift from the rules.
+var enums = map[reflect.Type][]string{
+	reflect.TypeFor[complaint.Category](): stringsOf(complaint.Categories()),
+	reflect.TypeFor[complaint.Channel]():  stringsOf(complaint.Channels()),
+	reflect.TypeFor[fund.Level]():         stringsOf(fund.Levels()),
+	reflect.TypeFor[fund.ProjectKind]():   stringsOf(fund.ProjectKinds()),
+	reflect.TypeFor[fund.Purpose]():       stringsOf(fund.Purposes()),
+	reflect.TypeFor[domain.Role]():        stringsOf(domain.Roles()),
+}
+
+func stringsOf[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
 func schemaOf(t reflect.Type, depth int) map[string]any {
 	if depth > 8 {
 		return map[string]any{}
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if vals, ok := enums[t]; ok {
+		return map[string]any{"type": "string", "enum": vals}
 	}
 	switch {
 	case t == timeType:

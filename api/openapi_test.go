@@ -44,3 +44,35 @@ func TestOpenAPIDocumentsExactlyTheRegisteredRoutes(t *testing.T) {
 		t.Fatalf("only %d routes found: %v", len(served), served)
 	}
 }
+
+// TestOpenAPIListsTheClosedVocabulariesAsEnums: a complaint's category and
+// channel are documented with exactly the values the domain accepts, taken
+// from its own lists, so the document cannot drift from the rules.
+func TestOpenAPIListsTheClosedVocabulariesAsEnums(t *testing.T) {
+	_, body := get(t, newDesk(t).url+"/openapi.json")
+	var doc struct {
+		Paths map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]struct {
+					Schema struct {
+						Properties map[string]struct {
+							Enum []string `json:"enum"`
+						} `json:"properties"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	props := doc.Paths["/complaints"]["post"].RequestBody.Content["application/json"].Schema.Properties
+	for field, want := range map[string][]string{
+		"category": {"wrongly_excluded", "wrongly_included", "money_not_received", "money_deducted", "cadre_misconduct", "project_quality"},
+		"channel":  {"phone_12317", "letter", "web", "in_person", "system"},
+	} {
+		if got := props[field].Enum; strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("POST /complaints %s enum = %v, want %v", field, got, want)
+		}
+	}
+}

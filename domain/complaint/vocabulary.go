@@ -15,6 +15,11 @@ const (
 	ChannelSystem     Channel = "system"
 )
 
+// Channels lists every channel, in the order above.
+func Channels() []Channel {
+	return []Channel{ChannelPhone12317, ChannelLetter, ChannelWeb, ChannelInPerson, ChannelSystem}
+}
+
 // Valid reports whether c is one of the channels.
 func (c Channel) Valid() bool {
 	switch c {
