@@ -301,5 +301,6 @@ var entries = map[string]Entry{
 	"text_invalid_utf8":             {invalid, "Not UTF-8 text", "文本编码错误"},
 	"text_control_character":        {invalid, "Control character", "文本含控制字符"},
 	"text_bidi_control":             {invalid, "Text direction control", "文本含方向控制字符"},
+	"correction_resident_id":        {invalid, "Resident ID not correctable", "身份证号不能通过更正修改"},
 	"text_invisible_only":           {invalid, "Invisible text only", "文本仅含不可见字符"},
 }

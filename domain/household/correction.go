@@ -127,11 +127,52 @@ func (c Correct) Decide(s State, _ time.Time) ([]events.Payload, error) {
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := merge(target, c.Fields); err != nil {
+	merged, err := merge(target, c.Fields)
+	if err != nil {
 		ps.Add("fields", err)
 		return nil, ps.Err()
 	}
+	if err := sameResidents(target.payload, merged); err != nil {
+		return nil, err
+	}
 	return []events.Payload{ev}, nil
+}
+
+// CodeCorrectionResidentID refuses a correction that would change which
+// resident IDs a household holds.
+const CodeCorrectionResidentID = "correction_resident_id"
+
+// sameResidents refuses a corrected registration whose resident IDs differ
+// from the original's: each ID is claimed on its own stream when the
+// household registers (resident.go), so a correction that swapped one in
+// would slip past the rule that an ID belongs to at most one living
+// household. A wrong ID is a new fact: remove the household (mis-identified)
+// and register it anew, which claims the right IDs.
+func sameResidents(orig, merged events.Payload) error {
+	a, ok1 := orig.(*Registered)
+	b, ok2 := merged.(*Registered)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	ids := func(r *Registered) map[domain.ResidentID]bool {
+		m := map[domain.ResidentID]bool{r.Head.ResidentID: true}
+		for _, x := range r.Members {
+			m[x.ResidentID] = true
+		}
+		return m
+	}
+	before, after := ids(a), ids(b)
+	same := len(before) == len(after)
+	for id := range after {
+		same = same && before[id]
+	}
+	if !same {
+		var ps domain.Problems
+		ps.Addf("fields", CodeCorrectionResidentID,
+			"a correction may fix names and details but not change the household's resident IDs; remove the household as mis-identified and register it anew")
+		return ps.Err()
+	}
+	return nil
 }
 
 func (s State) find(id events.ID) int {
