@@ -28,7 +28,7 @@ func TestCorrect(t *testing.T) {
 		// correction may not swap one in past that rule.
 		{"the head's resident ID is not corrected", h, fix(1, idAt(0), `{"head":{"name":"Zhang San","residentId":"`+rid("19700302", "019")+
 			`","birthDate":"1970-03-02","relation":"head","sex":"male","education":"primary","health":"chronic_illness","labourAbility":"partial","schooling":"not_in_school"}}`), t0,
-			refused("fields "+household.CodeCorrectionResidentID)},
+			refused("fields " + household.CodeCorrectionResidentID)},
 		{"an event not in the stream cannot be corrected", h, fix(2, idAt(99), `{"netIncomePerCapitaFen":1}`), t0, refused(household.CodeCorrectionTargetUnknown)},
 		{"the version must be the event's", h, fix(3, idAt(1), `{"netIncomePerCapitaFen":1}`), t0, refused(household.CodeCorrectionTargetUnknown)},
 		{"a correction is not corrected", corrected, fix(uint64(len(corrected)), idAt(len(corrected)-1), `{"reason":"x"}`), t0,
