@@ -76,17 +76,22 @@ func (*FileImported) EventType() string { return TypeFileImported }
 
 var hashShape = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-func (e *FileImported) Validate() error {
-	var ps domain.Problems
-	if !hashShape.MatchString(e.SHA256) {
+// checkFile checks what FileStarted and FileImported both say of the file.
+func checkFile(ps *domain.Problems, sha, name, importedBy string, lines int, tallies []Tally) {
+	if !hashShape.MatchString(sha) {
 		ps.Addf("sha256", "hash_format", "is not 64 lower-case hex digits")
 	}
-	text(&ps, "name", e.Name, FileNameMax, true)
-	text(&ps, "importedBy", e.ImportedBy, NameRunesMax, true)
-	if e.Lines < 1 || e.Lines > LinesMax {
-		ps.Addf("lines", CodeTooManyLines, "%d lines is outside 1..%d", e.Lines, LinesMax)
+	text(ps, "name", name, FileNameMax, true)
+	text(ps, "importedBy", importedBy, NameRunesMax, true)
+	if lines < 1 || lines > LinesMax {
+		ps.Addf("lines", CodeTooManyLines, "%d lines is outside 1..%d", lines, LinesMax)
 	}
-	checkTallies(&ps, e.Tallies, e.Lines)
+	checkTallies(ps, tallies, lines)
+}
+
+func (e *FileImported) Validate() error {
+	var ps domain.Problems
+	checkFile(&ps, e.SHA256, e.Name, e.ImportedBy, e.Lines, e.Tallies)
 	for _, f := range []struct{ name, v string }{{"valueDateFirst", e.ValueDateFirst}, {"valueDateLast", e.ValueDateLast}} {
 		if _, err := time.Parse(time.DateOnly, f.v); err != nil {
 			ps.Addf(f.name, CodeDateFormat, "%q is not YYYY-MM-DD", f.v)
@@ -120,15 +125,7 @@ func (*FileStarted) EventType() string { return TypeFileStarted }
 
 func (e *FileStarted) Validate() error {
 	var ps domain.Problems
-	if !hashShape.MatchString(e.SHA256) {
-		ps.Addf("sha256", "hash_format", "is not 64 lower-case hex digits")
-	}
-	text(&ps, "name", e.Name, FileNameMax, true)
-	text(&ps, "importedBy", e.ImportedBy, NameRunesMax, true)
-	if e.Lines < 1 || e.Lines > LinesMax {
-		ps.Addf("lines", CodeTooManyLines, "%d lines is outside 1..%d", e.Lines, LinesMax)
-	}
-	checkTallies(&ps, e.Tallies, e.Lines)
+	checkFile(&ps, e.SHA256, e.Name, e.ImportedBy, e.Lines, e.Tallies)
 	if len(e.Projects) > e.Lines {
 		ps.Addf("projects", CodeTooManyLines, "%d projects for %d lines", len(e.Projects), e.Lines)
 	}
