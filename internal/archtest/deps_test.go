@@ -46,8 +46,14 @@ type home struct {
 }
 
 var homes = []home{
-	{"github.com/cockroachdb/pebble", []string{"events/embedded"}, "the embedded store's engine"},
-	{"github.com/jackc/pgx", []string{"events/postgres"}, "PostgreSQL's client"},
+	// The read models are Pebble's second client, with the opposite settings
+	// (its WAL synced on every commit, where the log's index has none), and
+	// events/... may not import projections/modelstore.
+	{"github.com/cockroachdb/pebble", []string{"events/embedded", "projections/modelstore/pebblemodels"}, "the embedded store's engine"},
+	// The read-model tables and the models' leadership (an advisory lock)
+	// of the PostgreSQL deployment: a Store of modelstore's contract, which
+	// events/postgres may not import.
+	{"github.com/jackc/pgx", []string{"events/postgres", "projections/modelstore/pgmodels"}, "PostgreSQL's client"},
 	{"github.com/EventStore/EventStore-Client-Go", []string{"events/kurrentdb"}, "KurrentDB's client"},
 	{"github.com/kurrent-io/KurrentDB-Client-Go", []string{"events/kurrentdb"}, "KurrentDB's client (renamed)"},
 	{"github.com/labstack/echo", []string{"api/..."}, "echo"},
