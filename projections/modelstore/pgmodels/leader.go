@@ -35,6 +35,10 @@ const (
 	LeaderIntervalDefault = time.Second
 	LeaderIntervalMin     = 10 * time.Millisecond
 	LeaderIntervalMax     = time.Minute
+	// leaderCheckTimeoutMin bounds one check from below: a check that
+	// times out ends the leadership, and a loaded machine may take longer
+	// than a short interval to answer.
+	leaderCheckTimeoutMin = 5 * time.Second
 	// leaderLockKey is the first key of the leaderships' advisory locks
 	// ("lead"); the second is the hash of the schema and the name.
 	leaderLockKey = 0x6c656164
@@ -58,8 +62,12 @@ func (o LeaderOptions) withDefaults() (LeaderOptions, error) {
 // Leadership is this process's hold of one leadership: a session advisory
 // lock (pg_try_advisory_lock) on a connection of its own, held for the
 // leadership's life. The lock goes with the session: a process that dies,
-// or whose connection is cut or terminated, loses it at once, and another
-// may take it.
+// or whose session is terminated, loses it at once, and another may take
+// it. A leader cut off by the network keeps the lock until the server sees
+// its connection dead (tcp_keepalives_idle and friends on the server, two
+// hours by Linux's default: set them lower for a quick takeover), while the
+// cut-off leader itself sees Lost within CheckInterval plus a 5 s timeout.
+// It needs a session of its own: not through a transaction-pooling proxy.
 type Leadership struct {
 	s    *Store
 	conn *pgx.Conn
@@ -146,7 +154,7 @@ func (l *Leadership) watch(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		cctx, cancel := context.WithTimeout(ctx, interval)
+		cctx, cancel := context.WithTimeout(ctx, max(interval, leaderCheckTimeoutMin))
 		var held int
 		err := l.conn.QueryRow(cctx, l.s.q.fence, int64(l.key1), int64(uint32(l.key2)), int32(l.pid)).Scan(&held)
 		cancel()
