@@ -29,6 +29,19 @@
 // so a leader that lost its connection cannot overwrite its successor's
 // commits (fencing).
 //
+// # Several processes
+//
+// Every drip serve of a cluster opens the same Store and answers reads
+// from it (a view as a follower polls the model's checkpoint). One of them
+// advances the models: each runs Campaign(ctx, "models", opts, lead), and
+// lead, the projection runner, runs only in the process that holds the
+// leadership (a session advisory lock on a connection of its own), writing
+// through the Leadership's fenced Store, and is cancelled when the
+// leadership is lost; another process then takes over within
+// RetryInterval (tested: tens of milliseconds after pg_terminate_backend).
+// A separate `drip project` process is the same Campaign with no HTTP
+// server around it.
+//
 // Positions are bigint: a checkpoint above 2^63-1 is refused with
 // ErrLimit (no log hands such positions out).
 package pgmodels

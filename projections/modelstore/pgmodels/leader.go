@@ -214,3 +214,58 @@ func (f fenced) Commit(ctx context.Context, model string, b *modelstore.Batch, c
 func (f fenced) Drop(ctx context.Context, model string) error { return f.Store.drop(ctx, model, f.l) }
 
 func (f fenced) Close() error { return nil }
+
+// Campaign is a process's part in a leadership for its whole life: it
+// campaigns for name, runs lead while it holds it, with the Leadership's
+// fenced Store and a context that ends when the leadership is lost, and
+// campaigns again after a loss, until ctx ends (it returns ctx's error) or
+// lead fails of its own accord (it returns lead's error; ErrNotLeader
+// counts as a loss). A failed attempt to campaign (the server restarting)
+// is tried again every RetryInterval.
+//
+// This is what drip serve on PostgreSQL runs around its projection runner:
+// every process serves reads from the Store, and only the one in lead
+// advances the models.
+func (s *Store) Campaign(ctx context.Context, name string, opts LeaderOptions, lead func(ctx context.Context, ms modelstore.Store) error) error {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return err
+	}
+	for {
+		l, err := s.Lead(ctx, name, opts)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, modelstore.ErrClosed) || errors.Is(err, modelstore.ErrLimit) {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(opts.RetryInterval):
+			}
+			continue
+		}
+		lctx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-l.Lost():
+				cancel()
+			case <-lctx.Done():
+			}
+		}()
+		err = lead(lctx, l.Store())
+		lost := lctx.Err() != nil && ctx.Err() == nil
+		cancel()
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), leaderCheckTimeoutMin)
+		l.Resign(rctx)
+		rcancel()
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil && !lost && !errors.Is(err, ErrNotLeader):
+			return err
+		}
+	}
+}

@@ -156,3 +156,94 @@ func TestLeadEndsWithItsContext(t *testing.T) {
 		t.Error("TryLead accepted a 1 ns CheckInterval")
 	}
 }
+
+// holder returns the backend pid that holds a leadership's lock, 0 if none.
+func holder(t *testing.T, dsn string) uint32 {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	var pid int32
+	err = conn.QueryRow(t.Context(), "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1", int64(0x6c656164)).Scan(&pid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uint32(pid)
+}
+
+func TestCampaignRunsOneLeaderAndHandsOverOnLoss(t *testing.T) {
+	d := dsn(t)
+	schema := newSchema(t, d)
+	stores := []*pgmodels.Store{open(t, d, schema), open(t, d, schema)}
+	type event struct {
+		who     int
+		running bool
+	}
+	events := make(chan event, 16)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 2)
+	// Given two processes campaigning; each, while it leads, commits once
+	// and waits for its context.
+	for who, s := range stores {
+		go func() {
+			done <- s.Campaign(ctx, "models", fast, func(ctx context.Context, ms modelstore.Store) error {
+				cp, _ := ms.Checkpoint(ctx, "m")
+				if err := commit(ctx, ms, cp+1, "by "+string(rune('A'+who))); err != nil && ctx.Err() == nil {
+					t.Errorf("the leader's commit: %v", err)
+				}
+				events <- event{who, true}
+				<-ctx.Done()
+				events <- event{who, false}
+				return ctx.Err()
+			})
+		}()
+	}
+	next := func() event {
+		select {
+		case e := <-events:
+			return e
+		case <-time.After(takeoverS * time.Second):
+			t.Fatal("no leader change within the bound")
+			return event{}
+		}
+	}
+	first := next()
+	if !first.running {
+		t.Fatalf("first event: %+v", first)
+	}
+	// When the leader's session is terminated, twice over.
+	for round := range 2 {
+		terminate(t, d, holder(t, d))
+		// Then the old leader's run ends and a new one starts (in either
+		// process: whichever campaigns first after the loss). The two may
+		// overlap by up to CheckInterval; the fence keeps the old one from
+		// writing meanwhile.
+		var stopped, started bool
+		var now event
+		for !stopped || !started {
+			switch e := next(); {
+			case e == event{first.who, false}:
+				stopped = true
+			case e.running && !started:
+				started, now = true, e
+			default:
+				t.Fatalf("round %d: after %+v lost: %+v", round, first, e)
+			}
+		}
+		first = now
+	}
+	cancel()
+	for range 2 {
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Campaign after its context ended: %v", err)
+		}
+	}
+	if c, _ := stores[0].Checkpoint(t.Context(), "m"); c != 3 {
+		t.Errorf("three leaderships committed up to %d, want 3", c)
+	}
+}
