@@ -1,6 +1,7 @@
 package pgmodels_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -52,6 +53,20 @@ func BenchmarkCommit1000(b *testing.B) {
 		b.Run("unnest/"+name, func(b *testing.B) {
 			benchCommit(b, func(s *pgmodels.Store, batch *modelstore.Batch, cp uint64) error {
 				return s.Commit(b.Context(), "bench", batch, cp)
+			}, rewrite)
+		})
+		b.Run("unnest-fenced/"+name, func(b *testing.B) {
+			var ms modelstore.Store
+			benchCommit(b, func(s *pgmodels.Store, batch *modelstore.Batch, cp uint64) error {
+				if ms == nil {
+					l, err := s.TryLead(b.Context(), "bench", pgmodels.LeaderOptions{})
+					if err != nil || l == nil {
+						b.Fatal(l, err)
+					}
+					b.Cleanup(func() { l.Resign(context.Background()) })
+					ms = l.Store()
+				}
+				return ms.Commit(b.Context(), "bench", batch, cp)
 			}, rewrite)
 		})
 		b.Run("copy/"+name, func(b *testing.B) {

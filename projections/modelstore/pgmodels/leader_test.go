@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/drip-ledger/drip/projections/modelstore"
+	"github.com/drip-ledger/drip/projections/modelstore/modeltest"
 	"github.com/drip-ledger/drip/projections/modelstore/pgmodels"
 )
 
@@ -246,4 +247,30 @@ func TestCampaignRunsOneLeaderAndHandsOverOnLoss(t *testing.T) {
 	if c, _ := stores[0].Checkpoint(t.Context(), "m"); c != 3 {
 		t.Errorf("three leaderships committed up to %d, want 3", c)
 	}
+}
+
+// leaderStore is a Leadership's fenced Store whose Close ends the
+// leadership and closes the Store under it, so the suite can run on it.
+type leaderStore struct {
+	modelstore.Store
+	l     *pgmodels.Leadership
+	under *pgmodels.Store
+}
+
+func (s leaderStore) Close() error {
+	s.l.Resign(context.Background())
+	return s.under.Close()
+}
+
+// The leader writes through the fenced Store: it keeps the whole contract.
+func TestConformanceOfTheLeadersStore(t *testing.T) {
+	d := dsn(t)
+	modeltest.Run(t, func(t *testing.T) modelstore.Store {
+		s := open(t, d, newSchema(t, d))
+		l, err := s.TryLead(t.Context(), "models", fast)
+		if err != nil || l == nil {
+			t.Fatalf("TryLead in a fresh schema: %v, %v", l, err)
+		}
+		return leaderStore{l.Store(), l, s}
+	})
 }
