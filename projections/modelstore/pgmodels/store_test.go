@@ -4,12 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/drip-ledger/drip/events/postgres"
+	"github.com/drip-ledger/drip/events/storetest"
 
 	"github.com/drip-ledger/drip/projections/modelstore"
 	"github.com/drip-ledger/drip/projections/modelstore/modeltest"
@@ -114,5 +118,32 @@ func TestOpenTwiceSharesTheTables(t *testing.T) {
 	}
 	if err := b.Commit(t.Context(), "m", &batch, 3); err != modelstore.ErrCheckpoint {
 		t.Errorf("the other process's commit at the same checkpoint: %v, want ErrCheckpoint", err)
+	}
+}
+
+// The read models live in the event store's schema (the default of both):
+// opened before or after the store, at once or in turns, both work.
+func TestSharesTheEventStoresSchema(t *testing.T) {
+	d := dsn(t)
+	for _, modelsFirst := range []bool{true, false} {
+		schema := newSchema(t, d)
+		var ms *pgmodels.Store
+		if modelsFirst {
+			ms = open(t, d, schema)
+		}
+		es, err := postgres.Open(t.Context(), d, storetest.Registry(), postgres.Options{Schema: schema, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatalf("events/postgres after the models: %v", err)
+		}
+		defer es.Close()
+		if !modelsFirst {
+			ms = open(t, d, schema)
+		}
+		if err := ms.Commit(t.Context(), "m", nil, 1); err != nil {
+			t.Errorf("Commit beside the event store: %v", err)
+		}
+		if h, err := es.Head(t.Context()); err != nil || h != 0 {
+			t.Errorf("the event store's head beside the models: %d, %v", h, err)
+		}
 	}
 }
