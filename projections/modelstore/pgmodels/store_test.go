@@ -14,7 +14,6 @@ import (
 
 	"github.com/drip-ledger/drip/events/postgres"
 	"github.com/drip-ledger/drip/events/storetest"
-
 	"github.com/drip-ledger/drip/projections/modelstore"
 	"github.com/drip-ledger/drip/projections/modelstore/modeltest"
 	"github.com/drip-ledger/drip/projections/modelstore/pgmodels"
