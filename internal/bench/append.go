@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/drip-ledger/drip/events"
-	"github.com/drip-ledger/drip/events/embedded"
+	"github.com/drip-ledger/drip/internal/bench/baseline"
 )
 
 // WritersMax bounds the goroutines one bench run starts.
@@ -79,7 +79,7 @@ func Append(ctx context.Context, opts AppendOptions) (_ []AppendRow, err error) 
 	if err != nil {
 		return nil, err
 	}
-	base, err := embedded.OpenBaseline(tmp + "/baseline.log")
+	base, err := baseline.OpenBaseline(tmp + "/baseline.log")
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,5 @@
-package embedded
+// Package baseline is the yardstick of the append benchmarks (see Baseline).
+package baseline
 
 import (
 	"context"
@@ -24,6 +25,11 @@ type Baseline struct {
 	mu     sync.RWMutex
 	closed bool
 }
+
+// Trace, if set (by events/embedded's TestTraceGroups), receives the
+// timings of each group's write and fdatasync, as the store's writer reports
+// its own there.
+var Trace func(start, wrote, synced time.Time, bytes, n int)
 
 type baselineReq struct {
 	rec  []byte
@@ -89,18 +95,18 @@ func (b *Baseline) run() {
 			}
 		}
 		var t0, t1 time.Time
-		if syncTrace != nil {
+		if Trace != nil {
 			t0 = time.Now()
 		}
 		_, err := b.f.Write(buf)
-		if syncTrace != nil {
+		if Trace != nil {
 			t1 = time.Now()
 		}
 		if err == nil {
 			err = unix.Fdatasync(int(b.f.Fd()))
 		}
-		if syncTrace != nil {
-			syncTrace(t0, t1, time.Now(), len(buf), len(batch))
+		if Trace != nil {
+			Trace(t0, t1, time.Now(), len(buf), len(batch))
 		}
 		for _, r := range batch {
 			r.done <- err
