@@ -76,7 +76,7 @@ func benchAppendN(b *testing.B, n int) {
 func BenchmarkBaseline(b *testing.B) {
 	for _, n := range benchWriters {
 		b.Run(fmt.Sprintf("writers=%d", n), func(b *testing.B) {
-			bl, err := baseline.OpenBaseline(filepath.Join(b.TempDir(), "baseline"))
+			bl, err := baseline.Open(filepath.Join(b.TempDir(), "baseline"), baseline.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -166,7 +166,7 @@ func BenchmarkAppendVsBaseline(b *testing.B) {
 					}, func() { s.Close() }
 				})
 				base += rate(b, n, roundS, func(dir string) (func(context.Context, int, int64) error, func()) {
-					bl, err := baseline.OpenBaseline(filepath.Join(dir, "baseline"))
+					bl, err := baseline.Open(filepath.Join(dir, "baseline"), baseline.Options{})
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -146,8 +146,8 @@ func TestTraceGroups(t *testing.T) {
 			_, err := s.Append(context.Background(), streams[w], events.Any, e[:]...)
 			return err
 		}, func() { s.Close() })
-		baseline.Trace = syncTrace
-		bl, err := baseline.OpenBaseline(filepath.Join(t.TempDir(), "baseline"))
+		// The baseline reports its groups to the same collector.
+		bl, err := baseline.Open(filepath.Join(t.TempDir(), "baseline"), baseline.Options{Trace: syncTrace})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -79,7 +79,7 @@ func Append(ctx context.Context, opts AppendOptions) (_ []AppendRow, err error) 
 	if err != nil {
 		return nil, err
 	}
-	base, err := baseline.OpenBaseline(tmp + "/baseline.log")
+	base, err := baseline.Open(tmp+"/baseline.log", baseline.Options{})
 	if err != nil {
 		return nil, err
 	}

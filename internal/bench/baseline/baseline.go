@@ -1,4 +1,10 @@
-// Package baseline is the yardstick of the append benchmarks (see Baseline).
+// Package baseline is the yardstick of the append benchmarks: the simplest
+// correct durable append, a plain file written by one goroutine with one
+// write and one fdatasync per group of queued records. It checks nothing and
+// indexes nothing; it is what this disk can do, which `drip bench append`
+// and events/embedded's benchmarks measure the stores' write paths against.
+// It is not a store, so it lives beside the benchmarks, not in a production
+// package.
 package baseline
 
 import (
@@ -12,54 +18,59 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Baseline is the simplest correct durable append: a plain file and a
-// writer goroutine that writes whatever records are queued with one write
-// and one fdatasync, then acknowledges them. It checks nothing and indexes
-// nothing; it is the yardstick `drip bench append` measures the Store's
-// write path against, not a store.
-type Baseline struct {
+// File is the baseline: a plain file and a writer goroutine that writes
+// whatever records are queued with one write and one fdatasync, then
+// acknowledges them.
+type File struct {
 	f     *os.File
-	queue chan baselineReq
+	queue chan request
 	done  chan struct{}
+	trace Trace
 
 	mu     sync.RWMutex
 	closed bool
 }
 
-// Trace, if set (by events/embedded's TestTraceGroups), receives the
-// timings of each group's write and fdatasync, as the store's writer reports
-// its own there.
-var Trace func(start, wrote, synced time.Time, bytes, n int)
-
-type baselineReq struct {
+type request struct {
 	rec  []byte
 	done chan error
 }
 
-// Baseline limits: the queue of waiting appends and the bytes of one write.
+// Limits: the queue of waiting appends and the bytes of one write.
 const (
-	baselineQueueLen = 4096
-	baselineBytesMax = 4 << 20
+	queueLen = 4096
+	bytesMax = 4 << 20
 )
 
-// OpenBaseline creates or appends to the file at path.
-func OpenBaseline(path string) (*Baseline, error) {
+// Trace, if set, receives the timings of each group's write and fdatasync,
+// as events/embedded's TestTraceGroups collects the store's: so the two
+// write paths can be compared group by group. It is called from the writer
+// goroutine and must not block.
+type Trace func(start, wrote, synced time.Time, bytes, n int)
+
+// Options are Open's; the zero value traces nothing.
+type Options struct {
+	Trace Trace
+}
+
+// Open creates or appends to the file at path.
+func Open(path string, opts Options) (*File, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("embedded: open baseline: %w", err)
+		return nil, fmt.Errorf("baseline: open: %w", err)
 	}
-	b := &Baseline{f: f, queue: make(chan baselineReq, baselineQueueLen), done: make(chan struct{})}
+	b := &File{f: f, queue: make(chan request, queueLen), done: make(chan struct{}), trace: opts.Trace}
 	go b.run()
 	return b, nil
 }
 
 // Append writes record durably; it is safe for concurrent use.
-func (b *Baseline) Append(ctx context.Context, record []byte) error {
-	req := baselineReq{rec: record, done: make(chan error, 1)}
+func (b *File) Append(ctx context.Context, record []byte) error {
+	req := request{rec: record, done: make(chan error, 1)}
 	b.mu.RLock()
 	if b.closed {
 		b.mu.RUnlock()
-		return errors.New("embedded: baseline closed")
+		return errors.New("baseline: closed")
 	}
 	select {
 	case b.queue <- req:
@@ -76,14 +87,14 @@ func (b *Baseline) Append(ctx context.Context, record []byte) error {
 	}
 }
 
-func (b *Baseline) run() {
+func (b *File) run() {
 	defer close(b.done)
 	var buf []byte
-	var batch []baselineReq
+	var batch []request
 	for req := range b.queue {
 		buf, batch = append(buf[:0], req.rec...), append(batch[:0], req)
 	drain:
-		for len(buf) < baselineBytesMax {
+		for len(buf) < bytesMax {
 			select {
 			case r, ok := <-b.queue:
 				if !ok {
@@ -95,18 +106,18 @@ func (b *Baseline) run() {
 			}
 		}
 		var t0, t1 time.Time
-		if Trace != nil {
+		if b.trace != nil {
 			t0 = time.Now()
 		}
 		_, err := b.f.Write(buf)
-		if Trace != nil {
+		if b.trace != nil {
 			t1 = time.Now()
 		}
 		if err == nil {
 			err = unix.Fdatasync(int(b.f.Fd()))
 		}
-		if Trace != nil {
-			Trace(t0, t1, time.Now(), len(buf), len(batch))
+		if b.trace != nil {
+			b.trace(t0, t1, time.Now(), len(buf), len(batch))
 		}
 		for _, r := range batch {
 			r.done <- err
@@ -115,7 +126,7 @@ func (b *Baseline) run() {
 }
 
 // Close waits for queued appends and closes the file.
-func (b *Baseline) Close() error {
+func (b *File) Close() error {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
