@@ -24,9 +24,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchAppendCmd(ctx, args, stdout, stderr)
 	case "replay":
 		return benchReplayCmd(ctx, args, stdout, stderr)
+	case "serve":
+		return benchServeCmd(ctx, args, stdout, stderr)
 	}
 	fmt.Fprintln(stderr, `Usage: drip bench append [flags]   appends against the disk's group-fsync baseline
-       drip bench replay [flags]   reads the log, and replays it through the projection runner`)
+       drip bench replay [flags]   reads the log, and replays it through the projection runner
+       drip bench serve [flags]    a county's start, memory, rebuild, reads and commands, each beside its yardstick`)
 	if sub == "-h" || sub == "--help" || sub == "help" {
 		return flag.ErrHelp
 	}
