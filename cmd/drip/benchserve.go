@@ -16,6 +16,10 @@ import (
 	"github.com/drip-ledger/drip/internal/bench"
 )
 
+// benchCounty is the county the generator writes, the jurisdiction of the
+// benchmark's tokens.
+const benchCounty = demoCountyCode
+
 // benchEventsPerHousehold is about how many events the demo generator
 // writes per household (5,800 for 300): --events is turned into households
 // with it. It belongs to the generator, and changes with it.
@@ -50,7 +54,7 @@ appends at as many writers. The server is a child process of this one.`, stderr)
 		*households = (*n + benchEventsPerHousehold - 1) / benchEventsPerHousehold
 	}
 	rep, err := bench.Serve(ctx, bench.ServeOptions{DataDir: *dataDir, Households: *households, Clients: clients,
-		Duration: *d, ReadyTimeout: *readyTimeout, County: demoCountyCode, Registry: registry(),
+		Duration: *d, ReadyTimeout: *readyTimeout, County: benchCounty, Registry: registry(),
 		Generate: benchGenerate(stderr), Rebuild: benchRebuild, Token: benchToken, Server: benchServer, Progress: stderr})
 	if err != nil {
 		return err

@@ -172,7 +172,7 @@ func Serve(ctx context.Context, opts ServeOptions) (_ ServeReport, err error) {
 	}
 	conns := slices.Max(opts.Clients)
 	opts.progress("starting drip serve on %s", dir)
-	first, ready, caught, err := start(ctx, opts, dir, filepath.Join(tmp, "serve-1.log"), rep.Events, conns, audit, desk)
+	first, ready, caught, err := start(ctx, opts, dir, filepath.Join(tmp, "serve-1.log"), conns, audit, desk)
 	if err != nil {
 		return rep, err
 	}
@@ -182,7 +182,7 @@ func Serve(ctx context.Context, opts ServeOptions) (_ ServeReport, err error) {
 		return rep, err
 	}
 	opts.progress("first start ready in %.2f s, caught up in %.2f s; restarting", rep.FirstReadyS, rep.FirstCaughtUpS)
-	srv, ready, caught, err := start(ctx, opts, dir, filepath.Join(tmp, "serve-2.log"), rep.Events, conns, audit, desk)
+	srv, ready, caught, err := start(ctx, opts, dir, filepath.Join(tmp, "serve-2.log"), conns, audit, desk)
 	if err != nil {
 		return rep, err
 	}
@@ -199,8 +199,13 @@ func Serve(ctx context.Context, opts ServeOptions) (_ ServeReport, err error) {
 }
 
 // start starts `drip serve` on dir and returns it with the times from its
-// start to /readyz 200 and to its read models' reaching head.
-func start(ctx context.Context, opts ServeOptions, dir, logPath string, head uint64, conns int, audit, desk string) (*server, time.Duration, time.Duration, error) {
+// start to /readyz 200 and to its read models' reaching the head the log
+// had before it started (a previous server's reads appended to it).
+func start(ctx context.Context, opts ServeOptions, dir, logPath string, conns int, audit, desk string) (*server, time.Duration, time.Duration, error) {
+	head, err := logHead(ctx, dir, opts.Registry)
+	if err != nil {
+		return nil, 0, 0, err
+	}
 	srv, ready, err := startServer(ctx, opts.Server, dir, logPath, opts.ReadyTimeout)
 	if err != nil {
 		return nil, 0, 0, err
