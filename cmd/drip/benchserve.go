@@ -34,7 +34,10 @@ model beside ReadAll of the same log; p50/p99 latency and throughput at each
 --clients count of timeline, as-of, drip trail, household search,
 /stats/households, /redflags and bundle, each beside /healthz at that count;
 and filing complaints over HTTP at the largest count beside the store's raw
-appends at as many writers. The server is a child process of this one.`, stderr)
+appends at as many writers. The server is a child process of this one.
+Every read of a household is recorded (an access event) and every complaint
+filed, so a run grows the county it measures: a county kept with --data is
+larger at each run.`, stderr)
 	dataDir := fs.String("data", "", "the county's data directory: opened if it holds events, else generated into and kept (default: generated in the system's temporary directory and removed)")
 	n := fs.Int("events", 1_000_000, fmt.Sprintf("events of the county to generate (about %d per household)", benchEventsPerHousehold))
 	households := fs.Int("households", 0, "households of the county to generate (instead of --events)")
