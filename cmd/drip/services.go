@@ -27,7 +27,7 @@ func services(store events.Store, reg *events.Registry, set settings) (api.Deps,
 		return api.Deps{}, err
 	}
 	households.Bounds = set.bounds
-	funds, err := newFundService(store, reg, complaints)
+	funds, err := newFundService(store, reg, complaints, x.Cache)
 	if err != nil {
 		return api.Deps{}, err
 	}
