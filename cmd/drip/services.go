@@ -21,7 +21,7 @@ func services(store events.Store, reg *events.Registry, set settings) (api.Deps,
 	if err != nil {
 		return api.Deps{}, err
 	}
-	complaints.Subjects = subjects{log: store, reg: reg}
+	complaints.Subjects = subjects{log: store, reg: reg, x: x}
 	households, err := household.NewService(x)
 	if err != nil {
 		return api.Deps{}, err
