@@ -17,6 +17,7 @@ func services(store events.Store, reg *events.Registry, set settings) (api.Deps,
 	if err != nil {
 		return api.Deps{}, err
 	}
+	x.Cache = domain.NewCache(set.cacheMax, set.cacheEventsMax)
 	complaints, err := complaint.NewService(x, set.rules)
 	if err != nil {
 		return api.Deps{}, err
