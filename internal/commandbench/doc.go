@@ -3,5 +3,6 @@
 // import end to end, each with the executor's aggregate cache and without
 // it (domain.NewCache(0, 0)) in the same run. It holds only benchmarks:
 //
-//	go test ./internal/commandbench/ -run '^$' -bench . -benchtime 200x
+//	go test ./internal/commandbench/ -run '^$' -bench InstructPayments -benchtime 50x
+//	go test ./internal/commandbench/ -run '^$' -bench ImportBankFile -benchtime 1x
 package commandbench
