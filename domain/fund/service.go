@@ -27,9 +27,11 @@ type Complaints interface {
 // domain.Execute. It holds no state of its own and is safe for concurrent
 // use.
 //
-// A busy project's stream is contended: each losing writer re-decides
-// against the new balance, so the executor's RetriesMax should be at least
-// the number of payments expected to race on one project.
+// A busy project's stream is contended: commands of one process take turns
+// on its cached aggregate (domain.Cache), but each writer that loses to
+// another process re-decides against the new balance, so the executor's
+// RetriesMax should be at least the number of payments expected to race on
+// one project.
 type Service struct {
 	x          *domain.Executor
 	complaints Complaints
