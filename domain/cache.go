@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
+	"hash/fnv"
 	"reflect"
 	"sync"
 
@@ -133,9 +133,14 @@ type cached struct {
 // recorded on a stream.
 type keySpan struct{ first, last uint64 }
 
-// keySeed hashes keys for cached.keys; a collision only widens a span,
-// since the events read back are matched on the whole key.
-var keySeed = maphash.MakeSeed()
+// keyHash hashes a key (as keyOf gives it) for cached.keys, FNV-1a: the
+// same in every run. A collision only widens a span, since the events read
+// back are matched on the whole key.
+func keyHash(key string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return h.Sum64()
+}
 
 func (e *cached) reset() {
 	e.state, e.version, e.last, e.keys = nil, 0, events.ID{}, nil
@@ -283,7 +288,7 @@ func noteKey(keys map[uint64]keySpan, stored string, version uint64) map[uint64]
 	if keys == nil {
 		keys = map[uint64]keySpan{}
 	}
-	h := maphash.String(keySeed, keyOf(stored))
+	h := keyHash(keyOf(stored))
 	sp, ok := keys[h]
 	if !ok {
 		sp.first = version
@@ -299,7 +304,7 @@ func (x *Executor) earlier(ctx context.Context, e *cached, stream, key string) (
 	if key == "" {
 		return nil, nil
 	}
-	sp, ok := e.keys[maphash.String(keySeed, keyOf(key))]
+	sp, ok := e.keys[keyHash(keyOf(key))]
 	if !ok {
 		return nil, nil
 	}
