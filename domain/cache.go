@@ -38,7 +38,11 @@ import (
 // run one after another. They lose nothing by it: of two concurrent
 // commands on one stream only one can append at the version both read, the
 // other would decide again anyway, and waiting for the turn spares it that
-// retry. Commands on different aggregates do not wait for each other.
+// retry. Commands on different aggregates do not wait for each other. No
+// command waits for an entry while it holds another, except ExecuteMulti,
+// which takes its views' entries in one order (acquireViews): so turns
+// cannot deadlock, as long as a decider or a Read's callback does not run
+// a command itself (none does: they are pure).
 
 // Default limits of an Executor's Cache; both bound its memory, and the
 // smaller wins.
