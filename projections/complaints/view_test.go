@@ -272,6 +272,10 @@ func TestARestartResumesAtTheCheckpoint(t *testing.T) {
 	if answers(t, second, nows) != want {
 		t.Fatal("the restarted queue answers otherwise")
 	}
+	follower := l.view(ms) // never applies an event
+	if _, err := follower.Checkpoint(ctx); err != nil || answers(t, follower, nows) != want {
+		t.Fatalf("a follower over the same store answers otherwise (%v)", err)
+	}
 	if err := second.ApplyBatch(ctx, evs[len(evs)-1:]); !errors.Is(err, modelstore.ErrCheckpoint) {
 		t.Fatalf("re-applying: %v, want ErrCheckpoint", err)
 	}

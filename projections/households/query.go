@@ -105,7 +105,7 @@ func (v *View) Search(ctx context.Context, q Query) (Page, error) {
 	if !ok || longest(q.FileNumber, q.ResidentID, string(q.Status), q.After) > filterBytesMax {
 		return page, nil // nothing can match
 	}
-	s := &search{v: v, q: q, page: &page}
+	s := &search{v: v, q: q, page: &page, prefix: prefix}
 	var err error
 	switch {
 	case q.FileNumber != "":
@@ -156,6 +156,8 @@ type search struct {
 	v    *View
 	q    Query
 	page *Page
+	// prefix is the division prefix every file number found must have.
+	prefix string
 }
 
 // offer adds r if it matches every filter; it reports whether the page is
@@ -270,6 +272,9 @@ func (s *search) byName(ctx context.Context) error {
 		}
 		for _, kv := range kvs {
 			suffix, file, _ := strings.Cut(strings.TrimPrefix(kv.key, "n/"), "\x00")
+			if !strings.HasPrefix(file, s.prefix) {
+				continue // outside the division: no need to read it
+			}
 			r, ok, err := s.v.record(ctx, file)
 			if err != nil {
 				return err
@@ -380,7 +385,8 @@ func (v *View) CountBy(ctx context.Context, j domain.Jurisdiction, level domain.
 	if j.Level() > level {
 		read = j.Level()
 	}
-	prefix := []byte(counterPrefix(read) + j.String())
+	kind := counterPrefix(read)
+	prefix := []byte(kind + j.String())
 	width := level.Digits()
 	for from, end := prefix, prefixEnd(prefix); ; {
 		kvs, err := v.chunk(ctx, from, end)
@@ -388,7 +394,7 @@ func (v *View) CountBy(ctx context.Context, j domain.Jurisdiction, level domain.
 			return nil, err
 		}
 		for _, kv := range kvs {
-			division, status, _ := strings.Cut(strings.TrimPrefix(kv.key, counterPrefix(read)), "/")
+			division, status, _ := strings.Cut(kv.key[len(kind):], "/")
 			n, err := atoi([]byte(kv.value))
 			if err != nil {
 				return nil, err

@@ -9,7 +9,10 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/household"
@@ -286,6 +289,15 @@ func TestARestartResumesAtTheCheckpoint(t *testing.T) {
 	if got := answers(t, second); got != want {
 		t.Fatalf("the restarted view answers otherwise:\n%s", firstDiff(got, want))
 	}
+	// A follower over the same store, which never applies an event, answers
+	// alike once it has read the checkpoint.
+	follower := l.view(ms)
+	if _, err := follower.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := answers(t, follower); got != want {
+		t.Fatalf("the follower answers otherwise:\n%s", firstDiff(got, want))
+	}
 	// A batch the store holds already is refused, and changes nothing.
 	if err := second.ApplyBatch(ctx, evs[len(evs)-1:]); !errors.Is(err, modelstore.ErrCheckpoint) {
 		t.Fatalf("re-applying the last event: %v, want ErrCheckpoint", err)
@@ -463,3 +475,66 @@ func bruteCounts(states map[string]household.State, j domain.Jurisdiction, level
 }
 
 var _ events.Store = (*events.MemoryStore)(nil)
+
+// TestQueriesRunAlongsideApplyBatch is for the race detector: readers while
+// the leader folds.
+func TestQueriesRunAlongsideApplyBatch(t *testing.T) {
+	ctx := context.Background()
+	l := newLog(t)
+	county(t, l, rand.New(rand.NewPCG(9, 10)), 100)
+	evs := l.decoded()
+	v := l.view(&modelstore.Memory{})
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := v.Search(ctx, households.Query{Within: jur(t, "520526"), Name: "张", Limit: 5}); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := v.CountBy(ctx, jur(t, ""), domain.LevelVillage); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	apply(t, v, evs, 3)
+	close(stop)
+	wg.Wait()
+}
+
+func TestAFollowerSeesTheCheckpointMove(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ms := &modelstore.Memory{}
+		l := newLog(t)
+		follower := l.view(ms)
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- follower.Follow(ctx) }()
+		synctest.Wait()
+		if follower.Position() != 0 {
+			t.Fatalf("position %d before anything was committed", follower.Position())
+		}
+		// When the leader commits up to 42 (here: straight into the store),
+		if err := ms.Commit(ctx, households.Name, nil, 42); err != nil {
+			t.Fatal(err)
+		}
+		// then within one FollowInterval the follower says so.
+		time.Sleep(households.FollowInterval)
+		synctest.Wait()
+		if follower.Position() != 42 {
+			t.Fatalf("position %d, want 42", follower.Position())
+		}
+		stop()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
