@@ -143,7 +143,7 @@ func (v *View) load(ctx context.Context, id string, d projections.Decoded) (*tou
 // write turns the batch's work into puts and deletes: each complaint's
 // record and the index keys it gained and lost, once each, in key order.
 func (v *View) write(work map[string]*touched) (*modelstore.Batch, error) {
-	ops := map[string]*string{} // key → value; nil: delete
+	var ops []op // each key once: households (complaints) have keys of their own
 	for _, id := range slices.Sorted(maps.Keys(work)) {
 		t := work[id]
 		after := recordOf(t.state, t.version)
@@ -162,29 +162,36 @@ func (v *View) write(work map[string]*touched) (*modelstore.Batch, error) {
 			return nil, err
 		}
 		now[string(idKey(id))] = string(raw)
-		diff(ops, old, now)
+		diff(&ops, old, now)
 	}
+	slices.SortFunc(ops, func(a, b op) int { return strings.Compare(a.key, b.key) })
 	b := &modelstore.Batch{}
-	for _, k := range slices.Sorted(maps.Keys(ops)) {
-		if val := ops[k]; val == nil {
-			b.Delete([]byte(k))
+	for _, o := range ops {
+		if o.val == nil {
+			b.Delete([]byte(o.key))
 		} else {
-			b.Put([]byte(k), []byte(*val))
+			b.Put([]byte(o.key), []byte(*o.val))
 		}
 	}
 	return b, nil
 }
 
+// op is a put (val) or a delete (val nil) of key.
+type op struct {
+	key string
+	val *string
+}
+
 // diff adds to ops what turns the keys old into now.
-func diff(ops map[string]*string, old, now map[string]string) {
+func diff(ops *[]op, old, now map[string]string) {
 	for k := range old {
 		if _, ok := now[k]; !ok {
-			ops[k] = nil
+			*ops = append(*ops, op{key: k})
 		}
 	}
 	for k, val := range now {
 		if was, ok := old[k]; !ok || was != val {
-			ops[k] = &val
+			*ops = append(*ops, op{key: k, val: &val})
 		}
 	}
 }

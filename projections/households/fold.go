@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -200,10 +199,9 @@ func (v *View) noteComplaint(w *batch, d projections.Decoded) error {
 // Every key appears once, and the batch is written in key order: stores
 // that keep keys sorted take it fastest so.
 func (v *View) write(ctx context.Context, w *batch) (*modelstore.Batch, error) {
-	ops := map[string]*string{} // key → value; nil: delete
+	var ops []op // each key once: households (complaints) have keys of their own
 	deltas := map[string]int{}
-	for _, file := range slices.Sorted(maps.Keys(w.households)) {
-		t := w.households[file]
+	for file, t := range w.households {
 		after := recordOf(t.state, t.pos)
 		raw, err := json.Marshal(after)
 		if err != nil {
@@ -216,10 +214,10 @@ func (v *View) write(ctx context.Context, w *batch) (*modelstore.Batch, error) {
 			count(deltas, t.before, -1)
 		}
 		count(deltas, after, +1)
-		diff(ops, old, now)
+		diff(&ops, old, now)
 	}
 	for k, stream := range w.complaints {
-		ops[k] = &stream
+		ops = append(ops, op{key: k, val: &stream})
 	}
 	for k, d := range deltas {
 		if d == 0 {
@@ -233,36 +231,43 @@ func (v *View) write(ctx context.Context, w *batch) (*modelstore.Batch, error) {
 		case n < 0:
 			return nil, fmt.Errorf("households: counter %s would fall to %d", k, n)
 		case n == 0:
-			ops[k] = nil
+			ops = append(ops, op{key: k})
 		default:
 			val := strconv.Itoa(n)
-			ops[k] = &val
+			ops = append(ops, op{key: k, val: &val})
 		}
 	}
 	return sortedBatch(ops), nil
 }
 
+// op is a put (val) or a delete (val nil) of key.
+type op struct {
+	key string
+	val *string
+}
+
 // diff adds to ops what turns the keys old into now.
-func diff(ops map[string]*string, old, now map[string]string) {
+func diff(ops *[]op, old, now map[string]string) {
 	for k := range old {
 		if _, ok := now[k]; !ok {
-			ops[k] = nil
+			*ops = append(*ops, op{key: k})
 		}
 	}
 	for k, val := range now {
 		if was, ok := old[k]; !ok || was != val {
-			ops[k] = &val
+			*ops = append(*ops, op{key: k, val: &val})
 		}
 	}
 }
 
-func sortedBatch(ops map[string]*string) *modelstore.Batch {
+func sortedBatch(ops []op) *modelstore.Batch {
+	slices.SortFunc(ops, func(a, b op) int { return strings.Compare(a.key, b.key) })
 	b := &modelstore.Batch{}
-	for _, k := range slices.Sorted(maps.Keys(ops)) {
-		if val := ops[k]; val == nil {
-			b.Delete([]byte(k))
+	for _, o := range ops {
+		if o.val == nil {
+			b.Delete([]byte(o.key))
 		} else {
-			b.Put([]byte(k), []byte(*val))
+			b.Put([]byte(o.key), []byte(*o.val))
 		}
 	}
 	return b
