@@ -17,8 +17,8 @@
 //
 //	f/<file>                          → record: Summary + stream version, member names, resident IDs (JSON)
 //	r/<residentID>                    → <file>                      (resident ID → household)
-//	n/<name suffix>\x00<file>         → ""                          (each suffix of each member's name, cut to NameKeyRunesMax runes)
-//	s/<status>/<file>                 → ""                          (status × any division prefix, in file order)
+//	n/<name suffix>\x00<file>         → shared bytes (decimal)       (each suffix of each member's name, cut to NameKeyRunesMax runes)
+//	s/<status>/<file>                 → Summary (JSON)              (status × any division prefix, in file order)
 //	c/<digits>/<division>/<status>    → count (decimal)             (digits 06, 09, 12: county, township, village)
 //	l/<cadreID>                       → count (decimal)             (households the cadre helps now)
 //	k/<file>/<position, 20 digits>    → <complaint stream>          (complaints naming the household, in log order)
@@ -27,8 +27,11 @@
 // suffix of a name is a key, so a prefix scan of n/<query> finds every name
 // containing the query. Its answers come in the index's order (the matched
 // part of the name, then file number), and its cursor is "<suffix>/<file>";
-// every other search pages in file-number order with the last file number
-// as its cursor.
+// a household is shown at its smallest suffix that begins with the query,
+// which each name key tells without reading the record: its value is how
+// many bytes it shares with the household's next smaller suffix. Every
+// other search pages in file-number order with the last file number as its
+// cursor; the status index holds the summaries, so such a page is one scan.
 //
 // # Memory
 //

@@ -185,10 +185,10 @@ func (v *View) noteComplaint(w *batch, d projections.Decoded) error {
 	if !ok {
 		return fmt.Errorf("households: position %d: %s decoded as %T", d.Position, d.Type, p)
 	}
-	if file := householdOf(r); file != "" {
-		if err := validFile(file); err != nil {
-			return fmt.Errorf("households: position %d: complaint names household %q: %w", d.Position, file, err)
-		}
+	// A complaint naming something that is no file number cannot be found
+	// from a household's timeline (the API asks by file number), so it
+	// needs no key.
+	if file := householdOf(r); file != "" && validFile(file) == nil {
 		w.complaints[complaintKey(file, d.Position)] = d.Stream
 	}
 	return nil

@@ -2,8 +2,10 @@ package households
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/drip-ledger/drip/domain"
@@ -214,7 +216,8 @@ func (s *search) one(ctx context.Context, file string) error {
 }
 
 // scan walks the keys of prefix from start: f/ keys hold the records,
-// s/ keys end with the file number (byIndex).
+// s/ keys their summaries (byIndex: enough for the filters of a status
+// search, which names neither resident nor name).
 func (s *search) scan(ctx context.Context, prefix, start []byte, byIndex bool) error {
 	end := prefixEnd(prefix)
 	for from := start; ; {
@@ -226,11 +229,9 @@ func (s *search) scan(ctx context.Context, prefix, start []byte, byIndex bool) e
 			file := kv.key[strings.LastIndexByte(kv.key, '/')+1:]
 			var r *record
 			if byIndex {
-				var ok bool
-				if r, ok, err = s.v.record(ctx, file); err != nil {
-					return err
-				} else if !ok {
-					continue // removed since the index was read
+				r = &record{}
+				if err := json.Unmarshal([]byte(kv.value), &r.Summary); err != nil {
+					return fmt.Errorf("households: a stored summary: %w", err)
 				}
 			} else if r, err = decodeRecord([]byte(kv.value)); err != nil {
 				return err
@@ -272,15 +273,15 @@ func (s *search) byName(ctx context.Context) error {
 		}
 		for _, kv := range kvs {
 			suffix, file, _ := strings.Cut(strings.TrimPrefix(kv.key, "n/"), "\x00")
-			if !strings.HasPrefix(file, s.prefix) {
-				continue // outside the division: no need to read it
+			if !strings.HasPrefix(file, s.prefix) || !firstKey(kv.value, qk) {
+				continue // outside the division, or found already: no need to read it
 			}
 			r, ok, err := s.v.record(ctx, file)
 			if err != nil {
 				return err
 			}
 			if !ok || firstSuffix(r, qk) != suffix {
-				continue
+				continue // changed since the index was read
 			}
 			if s.offer(r, suffix+"/"+file) {
 				s.done(true)
@@ -293,6 +294,14 @@ func (s *search) byName(ctx context.Context) error {
 		}
 		from = after(kvs[len(kvs)-1].key)
 	}
+}
+
+// firstKey reports whether a name key whose value is shared (the bytes it
+// shares with its household's next smaller suffix) is its household's
+// first key beginning with qk: the smaller suffix does not begin with qk.
+func firstKey(shared, qk string) bool {
+	n, err := strconv.Atoi(shared)
+	return err != nil || n < len(qk) // unreadable: let the record decide
 }
 
 // firstSuffix is the smallest name-index suffix of r that begins with qk.

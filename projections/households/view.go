@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -159,20 +162,42 @@ func recordOf(s household.State, position uint64) *record {
 	return r
 }
 
-// keys are the index keys (with their values) a record stands for.
+// keys are the index keys (with their values) a record stands for. The
+// status index holds the summary itself, so a page by division and status
+// is one scan; each name key holds how many leading bytes it shares with
+// the household's next smaller suffix, so a search can tell, from the key
+// alone, whether it is the household's first key for a query (firstKey).
 func (r *record) keys() map[string]string {
-	out := map[string]string{statusKey(r.Status, r.FileNumber): ""}
+	sum, err := json.Marshal(r.Summary)
+	if err != nil {
+		panic(err) // a Summary has no field JSON cannot encode
+	}
+	out := map[string]string{statusKey(r.Status, r.FileNumber): string(sum)}
 	for _, id := range r.ResidentIDs {
 		out[string(residentKey(id))] = r.FileNumber
 	}
-	suffixes := map[string]bool{}
+	set := map[string]bool{}
 	for _, n := range r.Names {
-		nameSuffixes(n, suffixes)
+		nameSuffixes(n, set)
 	}
-	for s := range suffixes {
-		out[nameKey(s, r.FileNumber)] = ""
+	suffixes := slices.Sorted(maps.Keys(set))
+	for i, s := range suffixes {
+		shared := 0
+		if i > 0 {
+			shared = commonPrefix(suffixes[i-1], s)
+		}
+		out[nameKey(s, r.FileNumber)] = strconv.Itoa(shared)
 	}
 	return out
+}
+
+// commonPrefix is the number of leading bytes a and b share.
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
 
 // helped reports whether a household counts toward its cadre's "4321" load:

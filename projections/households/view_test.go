@@ -16,7 +16,6 @@ import (
 
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/household"
-	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/projections/households"
 	"github.com/drip-ledger/drip/projections/modelstore"
 )
@@ -473,8 +472,6 @@ func bruteCounts(states map[string]household.State, j domain.Jurisdiction, level
 	}
 	return out
 }
-
-var _ events.Store = (*events.MemoryStore)(nil)
 
 // TestQueriesRunAlongsideApplyBatch is for the race detector: readers while
 // the leader folds.
