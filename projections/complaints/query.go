@@ -13,9 +13,10 @@ import (
 // PageLenMax bounds a page of the queue.
 const PageLenMax = 200
 
-// OverdueMax bounds the complaints overdue at once that one overdue query
-// gathers (to answer in ID order it reads them all): a desk with more has
-// a problem no page will show.
+// OverdueMax bounds the open complaints past a deadline that one overdue
+// query gathers (to answer in ID order it reads them all; those that missed
+// a deadline for good are read a page at a time): a desk with more has a
+// problem no page will show.
 const OverdueMax = 100_000
 
 // idBytesMax bounds an ID, status or category a query names: none is
@@ -114,11 +115,56 @@ func (v *View) offer(ctx context.Context, page *Page, q Query, id string) (full 
 	return false, nil
 }
 
-// overdue answers an OverdueOnly query: the o/ keys before Now are the
-// complaints overdue then; their values carry what the filters need, so
-// only the page's records are read.
+// overdue answers an OverdueOnly query: the complaints of the
+// jurisdiction that missed a deadline for good (m/, read lazily in ID
+// order) merged with those whose deadline passed before Now while they
+// waited (o/ keys before Now, whose values carry what the filters need).
 func (v *View) overdue(ctx context.Context, q Query) (Page, error) {
 	page := Page{Complaints: []Item{}}
+	waiting, err := v.pastDeadline(ctx, q)
+	if err != nil {
+		return Page{}, err
+	}
+	prefix := "m/" + q.Within.String() + "/"
+	from := []byte(prefix)
+	if q.After != "" {
+		from = []byte(prefix + q.After + "\x00")
+	}
+	end := prefixEnd([]byte(prefix))
+	var missed []string // the current chunk of m/, as IDs
+	for {
+		if len(missed) == 0 && from != nil {
+			kvs, err := v.chunk(ctx, from, end)
+			if err != nil {
+				return Page{}, err
+			}
+			for _, k := range kvs {
+				missed = append(missed, k[len(prefix):])
+			}
+			from = nil // m/ is read out
+			if len(kvs) == scanChunk {
+				from = append([]byte(kvs[len(kvs)-1]), 0)
+			}
+		}
+		var id string
+		switch {
+		case len(missed) == 0 && len(waiting) == 0:
+			return page, nil
+		case len(waiting) == 0 || len(missed) > 0 && missed[0] < waiting[0]:
+			id, missed = missed[0], missed[1:]
+		default:
+			id, waiting = waiting[0], waiting[1:]
+		}
+		full, err := v.offer(ctx, &page, q, id)
+		if err != nil || full {
+			return page, err
+		}
+	}
+}
+
+// pastDeadline is the IDs, in order, of the complaints matching q (after
+// q.After) that were still waiting on a deadline which passed before q.Now.
+func (v *View) pastDeadline(ctx context.Context, q Query) ([]string, error) {
 	var ids []string
 	from, end := []byte("o/"), []byte("o/"+timeKey(q.Now))
 	for {
@@ -128,33 +174,26 @@ func (v *View) overdue(ctx context.Context, q Query) (Page, error) {
 			return nil
 		})
 		if err != nil {
-			return Page{}, err
+			return nil, err
 		}
 		for _, kv := range kvs {
 			id := kv[0][strings.LastIndexByte(kv[0], '/')+1:]
 			division, rest, _ := strings.Cut(kv[1], "|")
 			status, category, _ := strings.Cut(rest, "|")
-			if id <= q.After && q.After != "" || !strings.HasPrefix(division, q.Within.String()) ||
+			if q.After != "" && id <= q.After || !strings.HasPrefix(division, q.Within.String()) ||
 				q.Status != "" && complaint.Status(status) != q.Status || q.Category != "" && complaint.Category(category) != q.Category {
 				continue
 			}
 			if ids = append(ids, id); len(ids) > OverdueMax {
-				return Page{}, domain.Errorf("limit_exceeded", "more than %d complaints are overdue here; narrow the query by status or category", OverdueMax)
+				return nil, domain.Errorf("limit_exceeded", "more than %d open complaints are past a deadline here; narrow the query by status or category", OverdueMax)
 			}
 		}
 		if len(kvs) < scanChunk {
-			break
+			slices.Sort(ids)
+			return ids, nil
 		}
 		from = append([]byte(kvs[len(kvs)-1][0]), 0)
 	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		full, err := v.offer(ctx, &page, q, id)
-		if err != nil || full {
-			return page, err
-		}
-	}
-	return page, nil
 }
 
 // Get returns one complaint, as the queue shows it at now.

@@ -18,13 +18,17 @@
 //	d/<j>/<id>                   → ""                            (the queue of j, in ID order)
 //	s/<j>/<status>/<id>          → ""                            (j × status)
 //	c/<j>/<category>/<id>        → ""                            (j × category)
-//	o/<late after, UTC>/<id>     → <division>|<status>|<category> (the instant the complaint becomes overdue)
+//	m/<j>/<id>                   → ""                            (missed a deadline for good: an act done late)
+//	o/<late after, UTC>/<id>     → <division>|<status>|<category> (not yet missed: the instant it becomes overdue)
 //
 // Whether a complaint is overdue depends on when one asks: the record keeps,
 // for each deadline, the instant after which it counts as missed (the zero
-// time: missed already, for an act done late), and the o/ index holds the
-// earliest of them, so the complaints overdue at now are the o/ keys before
-// now.
+// time: missed already, for an act done late). A complaint that missed one
+// for good is overdue at any instant and sits in m/, in ID order like the
+// queue; one still waiting on a deadline sits in o/ at the earliest
+// instant it becomes overdue, so those overdue at now are the o/ keys
+// before now — the open complaints past a deadline, a set that does not
+// grow with history. An overdue page merges the two in ID order.
 //
 // # Memory
 //
@@ -269,7 +273,12 @@ func (r *record) keys() (map[string]string, error) {
 		out["s/"+j+"/"+string(r.Status)+"/"+r.ID] = ""
 		out["c/"+j+"/"+string(r.Category)+"/"+r.ID] = ""
 	}
-	if t, ok := r.overdueFrom(); ok {
+	switch t, ok := r.overdueFrom(); {
+	case ok && t.IsZero(): // missed for good: overdue whenever one asks
+		for _, j := range jurisdictions(d) {
+			out["m/"+j+"/"+r.ID] = ""
+		}
+	case ok:
 		out["o/"+timeKey(t)+"/"+r.ID] = r.Division + "|" + string(r.Status) + "|" + string(r.Category)
 	}
 	return out, nil

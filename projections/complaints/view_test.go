@@ -63,19 +63,24 @@ func (l *log) append(stream string, ps ...events.Payload) {
 
 func (l *log) decoded() []projections.Decoded {
 	l.t.Helper()
-	evs, err := l.store.ReadAll(context.Background(), 1, events.ReadEventsMax)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	out := make([]projections.Decoded, len(evs))
-	for i, ev := range evs {
-		p, err := l.reg.Decode(ev)
+	var out []projections.Decoded
+	for from := uint64(1); ; {
+		evs, err := l.store.ReadAll(context.Background(), from, events.ReadEventsMax)
 		if err != nil {
 			l.t.Fatal(err)
 		}
-		out[i] = projections.Decoded{Event: ev, Payload: p}
+		if len(evs) == 0 {
+			return out
+		}
+		for _, ev := range evs {
+			p, err := l.reg.Decode(ev)
+			if err != nil {
+				l.t.Fatal(err)
+			}
+			out = append(out, projections.Decoded{Event: ev, Payload: p})
+		}
+		from = evs[len(evs)-1].Position + 1
 	}
-	return out
 }
 
 func (l *log) view(ms modelstore.Store) *complaints.View {

@@ -220,8 +220,11 @@ func (s *search) one(ctx context.Context, file string) error {
 // search, which names neither resident nor name).
 func (s *search) scan(ctx context.Context, prefix, start []byte, byIndex bool) error {
 	end := prefixEnd(prefix)
+	// Every key in range matches but for the jurisdiction's own check, so a
+	// page's worth (and one to tell whether more follow) is enough.
+	n := s.q.Limit + 1
 	for from := start; ; {
-		kvs, err := s.v.chunk(ctx, from, end)
+		kvs, err := s.v.chunkOf(ctx, from, end, n)
 		if err != nil {
 			return err
 		}
@@ -241,7 +244,7 @@ func (s *search) scan(ctx context.Context, prefix, start []byte, byIndex bool) e
 				return nil
 			}
 		}
-		if len(kvs) < scanChunk {
+		if len(kvs) < n {
 			s.done(false)
 			return nil
 		}
@@ -324,8 +327,12 @@ type kv struct{ key, value string }
 // chunk reads up to scanChunk keys of [from, to), copied, so the caller may
 // read the store while it walks them.
 func (v *View) chunk(ctx context.Context, from, to []byte) ([]kv, error) {
+	return v.chunkOf(ctx, from, to, scanChunk)
+}
+
+func (v *View) chunkOf(ctx context.Context, from, to []byte, n int) ([]kv, error) {
 	var out []kv
-	err := v.ms.Scan(ctx, v.name, from, to, scanChunk, func(k, val []byte) error {
+	err := v.ms.Scan(ctx, v.name, from, to, n, func(k, val []byte) error {
 		out = append(out, kv{string(k), string(val)})
 		return nil
 	})
