@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/drip-ledger/drip/domain/complaint"
 	"github.com/drip-ledger/drip/events"
@@ -47,7 +48,13 @@ func (v *View) ApplyBatch(ctx context.Context, evs []projections.Decoded) error 
 			return err
 		}
 	}
-	b, err := v.write(work)
+	keyedAt := evs[len(evs)-1].RecordedAt
+	moved, err := v.passed(ctx, work, keyedAt)
+	if err != nil {
+		v.forget(work)
+		return err
+	}
+	b, err := v.write(work, moved, keyedAt)
 	if err == nil {
 		err = v.ms.Commit(ctx, v.name, b, last)
 	}
@@ -140,13 +147,61 @@ func (v *View) load(ctx context.Context, id string, d projections.Decoded) (*tou
 	return t, nil
 }
 
+// passed is the committed records, not in work, whose o/ instant the
+// batch's recorded time has passed: their keys move to m/.
+func (v *View) passed(ctx context.Context, work map[string]*touched, keyedAt time.Time) ([]*record, error) {
+	var out []*record
+	from, end := []byte("o/"), []byte("o/"+timeKey(keyedAt))
+	for {
+		kvs, err := v.chunk(ctx, from, end)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range kvs {
+			id := k[strings.LastIndexByte(k, '/')+1:]
+			if work[id] != nil {
+				continue // its keys are made anew
+			}
+			r, ok, err := v.record(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, r)
+			}
+		}
+		if len(kvs) < scanChunk {
+			return out, nil
+		}
+		from = append([]byte(kvs[len(kvs)-1]), 0)
+	}
+}
+
 // write turns the batch's work into puts and deletes: each complaint's
 // record and the index keys it gained and lost, once each, in key order.
-func (v *View) write(work map[string]*touched) (*modelstore.Batch, error) {
-	var ops []op // each key once: households (complaints) have keys of their own
+func (v *View) write(work map[string]*touched, moved []*record, keyedAt time.Time) (*modelstore.Batch, error) {
+	var ops []op // each key once: complaints have keys of their own
+	for _, r := range moved {
+		after := *r
+		after.KeyedAt = keyedAt
+		raw, err := json.Marshal(&after)
+		if err != nil {
+			return nil, err
+		}
+		old, err := r.keys()
+		if err != nil {
+			return nil, err
+		}
+		now, err := after.keys()
+		if err != nil {
+			return nil, err
+		}
+		now[string(idKey(r.ID))] = string(raw)
+		diff(&ops, old, now)
+	}
 	for _, id := range slices.Sorted(maps.Keys(work)) {
 		t := work[id]
-		after := recordOf(t.state, t.version)
+		after := recordOf(t.state, t.version, keyedAt)
 		raw, err := json.Marshal(after)
 		if err != nil {
 			return nil, err

@@ -18,17 +18,20 @@
 //	d/<j>/<id>                   → ""                            (the queue of j, in ID order)
 //	s/<j>/<status>/<id>          → ""                            (j × status)
 //	c/<j>/<category>/<id>        → ""                            (j × category)
-//	m/<j>/<id>                   → ""                            (missed a deadline for good: an act done late)
-//	o/<late after, UTC>/<id>     → <division>|<status>|<category> (not yet missed: the instant it becomes overdue)
+//	m/<j>/<id>                   → ""                            (overdue by the log's time: see below)
+//	o/<late after, UTC>/<id>     → <division>|<status>|<category> (not overdue by then: the instant it becomes so)
 //
 // Whether a complaint is overdue depends on when one asks: the record keeps,
 // for each deadline, the instant after which it counts as missed (the zero
-// time: missed already, for an act done late). A complaint that missed one
-// for good is overdue at any instant and sits in m/, in ID order like the
-// queue; one still waiting on a deadline sits in o/ at the earliest
-// instant it becomes overdue, so those overdue at now are the o/ keys
-// before now — the open complaints past a deadline, a set that does not
-// grow with history. An overdue page merges the two in ID order.
+// time: missed for good, an act done late). A complaint overdue by the
+// recorded time of the last event the model folded (a deadline missed for
+// good, or passed while it waited) sits in m/, in ID order like the queue;
+// one not overdue by then sits in o/ at the instant it becomes overdue, and
+// each batch moves the o/ keys its recorded time passed into m/. So the
+// complaints overdue at now are m/ (each checked again at now) and the o/
+// keys before now — those whose deadline passed since the log last moved,
+// few while the desk writes (every read of personal data is an event). An
+// overdue page merges the two in ID order.
 //
 // # Memory
 //
@@ -187,6 +190,9 @@ type record struct {
 	AcknowledgeLateAfter *time.Time `json:"acknowledgeLateAfter,omitempty"`
 	ResolveLateAfter     *time.Time `json:"resolveLateAfter,omitempty"`
 	Version              uint64     `json:"version"`
+	// KeyedAt is the log's recorded time its keys were written at: past
+	// it, a deadline that passed is in m/ rather than o/.
+	KeyedAt time.Time `json:"keyedAt"`
 }
 
 // The instants recordOf asks complaint.Overdue at, to learn which deadlines
@@ -200,10 +206,10 @@ var (
 // complaint.Overdue itself: missed at beforeAll means missed for good (an
 // act done late); missed only at afterAll means missed once its due date
 // passes (still waiting); missed at neither, met.
-func recordOf(s complaint.State, version uint64) *record {
+func recordOf(s complaint.State, version uint64, keyedAt time.Time) *record {
 	r := &record{Item: Item{ID: s.ID().String(), Status: s.Status(), Channel: s.Channel(), Category: s.Category(),
 		Subject: s.Subject(), Division: s.Division().String(), Anonymous: s.Anonymous(), ReceivedAt: s.ReceivedAt(),
-		Due: s.Due(), Assignee: s.Assignee(), Appeals: s.Appeals(), Corrections: s.CorrectiveEventIDs()}, Version: version}
+		Due: s.Due(), Assignee: s.Assignee(), Appeals: s.Appeals(), Corrections: s.CorrectiveEventIDs()}, Version: version, KeyedAt: keyedAt}
 	if res, ok := s.Resolution(); ok {
 		r.Resolution = &res
 	}
@@ -274,7 +280,7 @@ func (r *record) keys() (map[string]string, error) {
 		out["c/"+j+"/"+string(r.Category)+"/"+r.ID] = ""
 	}
 	switch t, ok := r.overdueFrom(); {
-	case ok && t.IsZero(): // missed for good: overdue whenever one asks
+	case ok && (t.IsZero() || r.KeyedAt.After(t)): // overdue by the log's time
 		for _, j := range jurisdictions(d) {
 			out["m/"+j+"/"+r.ID] = ""
 		}
