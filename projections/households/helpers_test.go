@@ -2,6 +2,7 @@ package households_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -105,6 +106,8 @@ type log struct {
 	reg   *events.Registry
 	store events.Store
 	n     int
+	// last is the ID of the event appended last.
+	last events.ID
 }
 
 func newLog(t testing.TB) *log {
@@ -126,7 +129,21 @@ func (l *log) append(stream string, ps ...events.Payload) {
 		if _, err := l.store.Append(context.Background(), stream, events.Any, ev); err != nil {
 			l.t.Fatal(err)
 		}
+		l.last = id
 	}
+}
+
+// renamed corrects a registration (the event reg, its household's first):
+// the head was registered under a wrong name.
+func renamed(t testing.TB, id events.ID, reg events.Payload, name string) *household.Corrected {
+	head := reg.(*household.Registered).Head
+	head.Name = name
+	b, err := json.Marshal(map[string]any{"head": head})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &household.Corrected{EventID: id, Version: 1, Type: household.TypeHouseholdRegistered, ApprovedBy: "Director Zhao",
+		Reason: "name misspelt", Fields: b}
 }
 
 // decoded is the whole log, decoded once as the runner does.
@@ -223,8 +240,10 @@ func county(t testing.TB, l *log, rng *rand.Rand, n int) {
 			members = append(members, person(people, name()))
 			people++
 		}
-		l.append(stream, registration(t, file, village, head, members...))
-		switch rng.IntN(6) {
+		reg := registration(t, file, village, head, members...)
+		l.append(stream, reg)
+		regID := l.last
+		switch rng.IntN(7) {
 		case 0:
 		case 1:
 			l.append(stream, assessed(30+rng.IntN(40)))
@@ -234,6 +253,8 @@ func county(t testing.TB, l *log, rng *rand.Rand, n int) {
 			l.append(stream, assessed(45), enrolled(), cadre(fmt.Sprintf("cadre-%d", rng.IntN(4))), &household.Exited{DecisionRef: "county/2019/1"})
 		case 5:
 			l.append(stream, removed())
+		case 6: // the head's name corrected after enrolment: the name index follows
+			l.append(stream, assessed(45), enrolled(), renamed(t, regID, reg, name()), cadre(fmt.Sprintf("cadre-%d", rng.IntN(4))))
 		}
 		if rng.IntN(4) == 0 {
 			l.append(fmt.Sprintf("complaint-12317-2026-%06d", i+1), complaintAbout(fmt.Sprintf("12317-2026-%06d", i+1), file, village))
