@@ -161,3 +161,22 @@ func cpuTime() time.Duration {
 
 // benchReader is a StreamReader the benchmark can let go of.
 type benchReader struct{ households.StreamReader }
+
+// BenchmarkFoldInBatchesOf1000 is a rebuild's rate: 20,000 households'
+// events folded into an empty store in batches of 1,000, as a batch runner
+// would deliver them. On modelstore.Memory it measures mostly Memory's
+// sorted-slice inserts (O(keys) each); run it against a real backend.
+func BenchmarkFoldInBatchesOf1000(b *testing.B) {
+	l := newLog(b)
+	county(b, l, rand.New(rand.NewPCG(13, 14)), 20_000)
+	evs := l.decoded()
+	defer cpuPerOp(b)()
+	for b.Loop() {
+		v, err := households.New(l.reg, l.store, benchStore(b), households.Name, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		apply(b, v, evs, 1000)
+	}
+	b.ReportMetric(float64(len(evs)*b.N)/b.Elapsed().Seconds(), "events/s")
+}
