@@ -10,6 +10,7 @@ import (
 	"github.com/drip-ledger/drip/projections"
 	"github.com/drip-ledger/drip/projections/complaints"
 	"github.com/drip-ledger/drip/projections/households"
+	"github.com/drip-ledger/drip/projections/modelstore"
 )
 
 // views are the read models and the runner that feeds them.
@@ -24,13 +25,16 @@ type views struct {
 
 // newViews builds the read models. They are held in memory, so their
 // checkpoints are too: each start replays the log into them (readyz says
-// when they have caught up).
+// when they have caught up). The households and complaints models are
+// durable Models kept, until the batch runner lands, in a memory modelstore
+// and fed one event at a time through projections.ModelAsProjection.
 func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*views, error) {
-	hv, err := households.New(reg)
+	ms := &modelstore.Memory{}
+	hv, err := households.New(reg, store, ms, households.Name, households.HouseholdCacheMax)
 	if err != nil {
 		return nil, err
 	}
-	cv, err := complaints.New(reg)
+	cv, err := complaints.New(reg, store, ms, complaints.Name, complaints.ComplaintCacheMax)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +47,8 @@ func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*view
 		return nil, err
 	}
 	r, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{},
-		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})}, hv, cv, fv.funds, rv.redflags)
+		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})},
+		projections.ModelAsProjection(hv, reg), projections.ModelAsProjection(cv, reg), fv.funds, rv.redflags)
 	if err != nil {
 		return nil, err
 	}
@@ -90,5 +95,5 @@ func (c caughtUpLoads) Households(ctx context.Context, cadreID string) (int, err
 	if err := c.v.waitFor(ctx, head); err != nil {
 		return 0, err
 	}
-	return c.v.households.CadreLoad(cadreID), nil
+	return c.v.households.CadreLoad(ctx, cadreID)
 }
