@@ -263,18 +263,13 @@ func (s *Server) unmatched(c echo.Context) error {
 			ps.Addf("olderThanDays", "must be a whole number of days in 0..%d", olderThanDaysMax)
 		}
 	}
-	var after uint64
-	if v := q.Get("after"); v != "" {
-		if after, err = strconv.ParseUint(v, 10, 64); err != nil {
-			ps.Add("after", "must be the position the previous page ended with")
-		}
-	}
+	after := q.Get("after") // the next of the previous page: a bad one lists nothing
 	limit := pageLimit(q, redflags.PageLenMax, &ps)
 	checkParams(q, &ps, "olderThanDays", "after", "limit", "position")
 	if err := ps.Err(); err != nil {
 		return err
 	}
-	page, err := s.deps.Reconciliation.Flags.Unreconciled(redflags.UnreconciledQuery{Within: j, Now: s.deps.Now(),
+	page, err := s.deps.Reconciliation.Flags.Unreconciled(c.Request().Context(), redflags.UnreconciledQuery{Within: j, Now: s.deps.Now(),
 		OlderThanDays: days, After: after, Limit: limit})
 	if err != nil {
 		return err
@@ -302,7 +297,7 @@ func (s *Server) redFlags(c echo.Context) error {
 	if err := ps.Err(); err != nil {
 		return err
 	}
-	page, err := s.deps.Reconciliation.Flags.Flags(query)
+	page, err := s.deps.Reconciliation.Flags.Flags(c.Request().Context(), query)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/drip-ledger/drip/projections"
 	"github.com/drip-ledger/drip/projections/complaints"
 	"github.com/drip-ledger/drip/projections/households"
+	"github.com/drip-ledger/drip/projections/modelstore"
 )
 
 // views are the read models and the runner that feeds them.
@@ -38,12 +39,15 @@ func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*view
 	if err != nil {
 		return nil, err
 	}
-	rv, err := newReconcileViews(reg)
+	// The durable models' state: in memory until the Pebble and PostgreSQL
+	// model stores are wired (like the checkpoints below, lost at exit).
+	ms := &modelstore.Memory{}
+	rv, err := newReconcileViews(reg, store, ms)
 	if err != nil {
 		return nil, err
 	}
 	r, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{},
-		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})}, hv, cv, fv.funds, rv.redflags)
+		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})}, hv, cv, fv.funds, modelProjection{rv.redflags})
 	if err != nil {
 		return nil, err
 	}

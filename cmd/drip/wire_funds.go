@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/fund"
 	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/projections"
 	"github.com/drip-ledger/drip/projections/funds"
 )
 
@@ -42,3 +44,24 @@ func newFundViews(reg *events.Registry) (fundViews, error) {
 	v, err := funds.New(reg)
 	return fundViews{funds: v}, err
 }
+
+// modelProjection feeds a durable projections.Model from the per-event
+// runner until the batch runner replaces it: each event is a batch of its
+// own, and an event the model's checkpoint already covers is passed over
+// (committed before a restart or a retry), so none is applied twice.
+type modelProjection struct{ m projections.Model }
+
+func (p modelProjection) Name() string { return p.m.Name() }
+
+func (p modelProjection) Apply(ctx context.Context, ev events.Event) error {
+	cp, err := p.m.Checkpoint(ctx)
+	if err != nil {
+		return err
+	}
+	if ev.Position <= cp {
+		return nil
+	}
+	return p.m.ApplyBatch(ctx, []projections.Decoded{{Event: ev}})
+}
+
+func (p modelProjection) Reset(ctx context.Context) error { return p.m.Reset(ctx) }
