@@ -54,7 +54,7 @@ func newCounty(t *testing.T, opts ...func(*api.Deps)) *desk {
 	}
 	hv, _ := households.New(reg)
 	cv, _ := complaints.New(reg)
-	fv, err := funds.New(reg)
+	fv, err := funds.New(reg, store)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*view
 	if err != nil {
 		return nil, err
 	}
-	fv, err := newFundViews(reg)
+	fv, err := newFundViews(reg, store)
 	if err != nil {
 		return nil, err
 	}

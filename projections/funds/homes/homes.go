@@ -114,16 +114,11 @@ func (f *Folder) Drop() {
 // prev — its Summary before ev (zero for the first event) — and returns
 // the Summary after it.
 func (f *Folder) Fold(ctx context.Context, prev Summary, ev events.Event, p events.Payload) (Summary, error) {
+	next, err := f.Evolve(ctx, ev, p)
+	if err != nil {
+		return Summary{}, err
+	}
 	file := strings.TrimPrefix(ev.Stream, household.StreamPrefix)
-	st, err := f.stateBefore(ctx, file, ev)
-	if err != nil {
-		return Summary{}, err
-	}
-	next, err := household.Evolve(st, ev, p)
-	if err != nil {
-		return Summary{}, err
-	}
-	f.keep(file, next)
 	out := Summary{File: file, Village: next.Village().String(), Status: next.Status(),
 		Positions: append(append([]uint64{}, prev.Positions...), ev.Position), Deaths: map[string]uint64{}}
 	for k, v := range prev.Deaths {
@@ -140,6 +135,23 @@ func (f *Folder) Fold(ctx context.Context, prev Summary, ev events.Event, p even
 		out.Changes = append(out.Changes, Change{Status: c.Status, Version: c.Version, OccurredAt: c.OccurredAt})
 	}
 	return out, nil
+}
+
+// Evolve folds ev (payload p), the next event of a household's stream,
+// into the household's state and returns it (the caller keeps what it
+// needs of it, not the state).
+func (f *Folder) Evolve(ctx context.Context, ev events.Event, p events.Payload) (household.State, error) {
+	file := strings.TrimPrefix(ev.Stream, household.StreamPrefix)
+	st, err := f.stateBefore(ctx, file, ev)
+	if err != nil {
+		return household.State{}, err
+	}
+	next, err := household.Evolve(st, ev, p)
+	if err != nil {
+		return household.State{}, err
+	}
+	f.keep(file, next)
+	return next, nil
 }
 
 func (f *Folder) stateBefore(ctx context.Context, file string, ev events.Event) (household.State, error) {
