@@ -147,7 +147,7 @@ func (v *View) Flags(ctx context.Context, q Query) (Page, error) {
 			if county == afterCounty && string(k) == afterKind {
 				from = afterRest
 			}
-			err := v.segment(ctx, county, q.County != "", k, q.Now, from, func(cursor string, f Flag) bool {
+			err := v.segment(ctx, county, q.County, k, q.Now, from, func(cursor string, f Flag) bool {
 				if !visible(q.Within, f.Place) {
 					return true
 				}
@@ -169,11 +169,20 @@ func (v *View) Flags(ctx context.Context, q Query) (Page, error) {
 	return page, nil
 }
 
-// counties calls f for the counties the query may see flags of, in order,
-// from afterCounty on.
+// counties calls f for the segments of the listing in order from
+// afterCounty on: the counties the query may see flags of, or within a
+// county (a township, a village) the places it may see.
 func (v *View) counties(ctx context.Context, q Query, afterCounty string, f func(string) (bool, error)) error {
 	within := q.Within.String()
 	switch {
+	case len(within) > 6:
+		from := "pl/" + within
+		if afterCounty > within {
+			from = "pl/" + afterCounty
+		}
+		return scan(ctx, v.ms, v.name, []byte(from), prefixEnd("pl/"+within), func(k, _ []byte) (bool, error) {
+			return f(string(k[len("pl/"):]))
+		})
 	case q.County != "":
 		if q.County < afterCounty {
 			return nil
@@ -196,11 +205,16 @@ func (v *View) counties(ctx context.Context, q Query, afterCounty string, f func
 	})
 }
 
-// segment calls f with the flags of one county and kind in listing order
-// after cursor from, each with its cursor within the segment, until f
-// returns false.
-func (v *View) segment(ctx context.Context, county string, byCounty bool, k Kind, now time.Time, from string, f func(string, Flag) bool) error {
-	prefix, lo, hi := "f/"+county+"/"+string(k)+"/", "", ""
+// segment calls f with the flags of one segment (a county, or a place
+// within one: a segment longer than a county code) and kind, in listing
+// order after cursor from, each with its cursor within the segment, until
+// f returns false. byCounty is the query's County ("" for any).
+func (v *View) segment(ctx context.Context, seg, byCounty string, k Kind, now time.Time, from string, f func(string, Flag) bool) error {
+	byPlace := len(seg) > 6
+	prefix, lo, hi := "f/"+seg+"/"+string(k)+"/", "", ""
+	if byPlace {
+		prefix = "fp/" + seg + "/" + string(k) + "/"
+	}
 	judge := func(key string, value []byte) (Flag, bool, error) {
 		var fl storedFlag
 		if err := json.Unmarshal(value, &fl); err != nil {
@@ -208,27 +222,36 @@ func (v *View) segment(ctx context.Context, county string, byCounty bool, k Kind
 		}
 		// A county's own listing (Query.County) holds its flags, copies
 		// included; every other listing the flags by the county they are
-		// seen in.
-		if byCounty {
-			return fl.Flag, fl.County == county, nil
+		// seen in (a place's holds no copies).
+		if byCounty != "" {
+			return fl.Flag, fl.County == byCounty, nil
 		}
 		return fl.Flag, !fl.Copy, nil
 	}
-	c, _ := fund.ParseCounty(county)
 	switch k {
 	case KindUnreconciled:
-		prefix = "uc/" + county + "/"
+		prefix = "uc/" + seg + "/"
+		if byPlace {
+			prefix = "up/" + seg + "/"
+		}
 		hi = since(now.AddDate(0, 0, -v.cfg.UnreconciledDays+1))
 		judge = func(_ string, value []byte) (Flag, bool, error) {
 			var p pendingRec
 			if err := json.Unmarshal(value, &p); err != nil {
 				return Flag{}, false, err
 			}
+			c, _ := fund.ParseCounty(p.County)
 			fl, ok := v.unreconciledFlag(c, p, now)
-			return fl, ok, nil
+			return fl, ok && (byCounty == "" || p.County == byCounty), nil
 		}
 	case KindFundsIdle1Y, KindFundsIdle2Y:
-		prefix = "ic/" + county + "/"
+		if byPlace {
+			return nil // placed at the county: seen by no one within it
+		}
+		// An idle candidate is listed under its own county, which is the
+		// segment, so Query.County needs no check here.
+		c, _ := fund.ParseCounty(seg)
+		prefix = "ic/" + seg + "/"
 		if k == KindFundsIdle1Y {
 			lo, hi = since(now.AddDate(-2, 0, -1)), since(now.AddDate(-1, 0, 1))
 		} else {

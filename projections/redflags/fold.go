@@ -357,12 +357,15 @@ func (f *fold) noteBackfill(ev events.Event) {
 	fl := newFlag(KindBackfilled, county, place, ev.ID.String(), ev.Meta.OccurredAt, 0,
 		fmt.Sprintf("%s by %s recorded on %s as a backfill of older records", ev.Type, ev.Meta.ActorID, ev.RecordedAt.Format(time.DateOnly)),
 		ev.Position)
-	key := flagKey(fl)
-	if _, ok, _ := f.get(key); !ok {
-		f.count(key, 1)
+	want := map[string][]byte{}
+	flagRecords(want, fl)
+	for _, k := range slices.Sorted(mapKeys(want)) {
+		if _, ok, _ := f.get(k); !ok {
+			f.count(k, 1)
+		}
+		f.set(k, want[k])
+		f.noteCounty(k)
 	}
-	f.putJSON(key, storedFlag{Flag: fl})
-	f.noteCounty(fl.County)
 }
 
 // flagKey is where a standing flag is listed: under the county of its
@@ -383,15 +386,30 @@ type storedFlag struct {
 func flagRecords(want map[string][]byte, fls ...Flag) {
 	for _, fl := range fls {
 		want[flagKey(fl)] = mustJSON(storedFlag{Flag: fl})
+		want["fp/"+fl.Place+"/"+string(fl.Kind)+"/"+fl.Subject] = want[flagKey(fl)]
 		if fl.Place[:6] != fl.County {
 			want["f/"+fl.County+"/"+string(fl.Kind)+"/"+fl.Subject] = mustJSON(storedFlag{Flag: fl, Copy: true})
 		}
 	}
 }
 
-func (f *fold) noteCounty(c string) {
-	if _, ok := f.vals["cn/"+c]; !ok {
-		f.set("cn/"+c, []byte{1})
+// noteCounty notes the county (cn/) or place (pl/) a flag or candidate
+// key k is listed under, for the listings that go county by county or
+// place by place.
+func (f *fold) noteCounty(k string) {
+	prefix, rest, _ := strings.Cut(k, "/")
+	seg, _, _ := strings.Cut(rest, "/")
+	var note string
+	switch prefix {
+	case "f", "uc", "ic":
+		note = "cn/" + seg
+	case "fp", "up":
+		note = "pl/" + seg
+	default:
+		return
+	}
+	if _, ok := f.vals[note]; !ok {
+		f.set(note, []byte{1})
 	}
 }
 
@@ -462,6 +480,12 @@ func (f *fold) paymentChanged(ref string) error {
 		b := mustJSON(pr)
 		want["uc/"+pr.County+"/"+since(pay.At)+"/"+pos20(pay.Pos)] = b
 		want["u/"+since(pay.At)+"/"+pos20(pay.Pos)] = b
+		place := pr.FlagPlace
+		if place == "" {
+			place = pay.Project.County().Code().String()
+		}
+		want["up/"+place+"/"+since(pay.At)+"/"+pos20(pay.Pos)] = b
+		want["ul/"+pr.Place+"/"+since(pay.At)+"/"+pos20(pay.Pos)] = b
 	}
 	f.writeKeys(&pay.Keys, want)
 	// Accounts and groups: live household payments only; groups only of
@@ -501,20 +525,9 @@ func (f *fold) writeKeys(have *[]string, want map[string][]byte) {
 			f.count(k, 1)
 		}
 		f.set(k, want[k])
-		f.noteCounty(keyCounty(k))
+		f.noteCounty(k)
 	}
 	*have = slices.Sorted(mapKeys(want))
-}
-
-// keyCounty is the county of a flag or candidate key.
-func keyCounty(k string) string {
-	switch {
-	case strings.HasPrefix(k, "f/"), strings.HasPrefix(k, "uc/"), strings.HasPrefix(k, "ic/"):
-		_, rest, _ := strings.Cut(k, "/")
-		c, _, _ := strings.Cut(rest, "/")
-		return c
-	}
-	return ""
 }
 
 // count changes the counter of standing flags of k's county and kind (a

@@ -242,7 +242,7 @@ func foldBatches(t testing.TB, ms modelstore.Store, evs []events.Event, size int
 
 var (
 	hNows = []time.Time{t0.AddDate(0, 2, 0), t0.AddDate(1, 1, 0), t0.AddDate(2, 6, 0), t0.AddDate(4, 0, 0)}
-	hJurs = []string{"", "52", "520526", "520527", "520526104201", "520526104202"}
+	hJurs = []string{"", "52", "520526", "520527", "520526104", "520526104201", "520526104202", "520527100201"}
 	// hCountyFilters are the Query.County of the listings compared.
 	hCountyFilters = []string{"", "520526", "520527"}
 )

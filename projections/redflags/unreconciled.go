@@ -55,22 +55,28 @@ type UnreconciledPage struct {
 // Unreconciled lists the instructions with no bank answer after
 // OlderThanDays days (the finance bureau's working list; the audit flag
 // payment_unreconciled is the same rule at UnreconciledDays), oldest
-// first. A county (or a place within one) reads its county's index; a
-// wider jurisdiction the index of every county, skipping what it may not
-// see.
+// first (within a county: place by place, oldest first). A county reads
+// its county's index, a place within one its places'; a wider
+// jurisdiction the index of every county, skipping what it may not see.
 func (v *View) Unreconciled(ctx context.Context, q UnreconciledQuery) (UnreconciledPage, error) {
 	if q.Limit < 1 || q.Limit > PageLenMax {
 		return UnreconciledPage{}, domain.Errorf("page_length", "a page holds 1 to %d items, not %d", PageLenMax, q.Limit)
 	}
+	w := q.Within.String()
 	prefix := "u/"
-	if w := q.Within.String(); len(w) >= 6 {
-		prefix = "uc/" + w[:6] + "/"
-	}
 	start := prefix
-	if q.After != "" {
+	end := []byte(prefix + since(q.Now.AddDate(0, 0, -q.OlderThanDays+1)))
+	switch {
+	case len(w) > 6:
+		// Within a county: by place, then by time.
+		prefix, start, end = "ul/", "ul/"+w, prefixEnd("ul/"+w)
+	case len(w) == 6:
+		prefix = "uc/" + w + "/"
+		start, end = prefix, []byte(prefix+since(q.Now.AddDate(0, 0, -q.OlderThanDays+1)))
+	}
+	if q.After != "" && prefix+q.After >= start {
 		start = prefix + q.After + "\x00"
 	}
-	end := []byte(prefix + since(q.Now.AddDate(0, 0, -q.OlderThanDays+1)))
 	out := UnreconciledPage{Payments: []Pending{}}
 	var cursors []string
 	err := scan(ctx, v.ms, v.name, []byte(start), end, func(k, value []byte) (bool, error) {

@@ -27,10 +27,14 @@
 //	ac/<account number>           live household payments to one account
 //	g/<project>|<period>|<village> live payments of a village's households in one project and period
 //	m/<ref>                       latest mismatching bank line naming a payment
-//	f/<county>/<kind>/<subject>   a standing flag (Flag JSON), in ID order
+//	f/<county>/<kind>/<subject>   a standing flag (Flag JSON), in ID order, under the county it is seen in
+//	fp/<place>/<kind>/<subject>   the same by place (village, or county code), for listings within a county
 //	ic/<county>/<since>/<doc>     idle-funds candidate, by receipt time
 //	uc/<county>/<since>/<pos20>   pending (unanswered) instruction, by instruction time, per county
 //	u/<since>/<pos20>             the same, all counties
+//	up/<place>/<since>/<pos20>    the same by the flag's place
+//	ul/<place>/<since>/<pos20>    the same by Unreconciled's place (the payee's village)
+//	pl/<place>                    a place that has flags or candidates
 //	cn/<county>                   a county that has flags or candidates
 //	c/<county>/<kind>             count of standing flags
 //
