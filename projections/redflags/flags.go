@@ -495,3 +495,22 @@ func (v *View) identicalAmounts(key string, g *groupRec) *Flag {
 		positions...)
 	return &fl
 }
+
+// Counts is how many flags of each standing kind (not the time-relative
+// ones, which depend on the clock) county's auditors see: counters kept as
+// events arrive.
+func (v *View) Counts(ctx context.Context, county string) (map[Kind]int, error) {
+	out := map[Kind]int{}
+	prefix := "c/" + county + "/"
+	err := scan(ctx, v.ms, v.name, []byte(prefix), prefixEnd(prefix), func(k, value []byte) (bool, error) {
+		var n int
+		if err := json.Unmarshal(value, &n); err != nil {
+			return false, err
+		}
+		if n != 0 {
+			out[Kind(k[len(prefix):])] = n
+		}
+		return true, nil
+	})
+	return out, err
+}

@@ -530,14 +530,15 @@ func (f *fold) writeKeys(have *[]string, want map[string][]byte) {
 	*have = slices.Sorted(mapKeys(want))
 }
 
-// count changes the counter of standing flags of k's county and kind (a
-// copy counts too: the counters are of what each county's listing holds).
+// count changes the counter of standing flags of k's county and kind,
+// counting each flag once: by its place record (fp/), whose county is the
+// one that sees it.
 func (f *fold) count(k string, d int) {
-	if !strings.HasPrefix(k, "f/") {
+	if !strings.HasPrefix(k, "fp/") {
 		return
 	}
 	parts := strings.SplitN(k, "/", 4)
-	f.counts["c/"+parts[1]+"/"+parts[2]] += d
+	f.counts["c/"+parts[1][:6]+"/"+parts[2]] += d
 }
 
 // regroup moves a payment from the group record *cur to want.

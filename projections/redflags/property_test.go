@@ -289,6 +289,9 @@ func answers(t testing.TB, v *redflags.View) []string {
 			for _, days := range []int{0, 3, 30} {
 				out = append(out, fmt.Sprint(now, j, days, unreconciled(t, v, redflags.UnreconciledQuery{Within: must(domain.ParseJurisdiction(j)), Now: now, OlderThanDays: days})))
 			}
+			if len(j) == 6 && now.Equal(hNows[0]) {
+				checkCounts(t, v, j)
+			}
 		}
 	}
 	return out
@@ -372,5 +375,25 @@ func TestIncrementalFlagsEqualTheFullRecomputation(t *testing.T) {
 			}
 		}
 		t.Logf("seed %d: %d events, %d flags listed", seed, len(evs), flags)
+	}
+}
+
+// checkCounts holds the view's counters to its listings: a county's count
+// of each standing kind is the number of flags of that kind it lists.
+func checkCounts(t testing.TB, v *redflags.View, county string) {
+	t.Helper()
+	counts, err := v.Counts(context.Background(), county)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range redflags.Kinds() {
+		switch k {
+		case redflags.KindFundsIdle1Y, redflags.KindFundsIdle2Y, redflags.KindUnreconciled:
+			continue
+		}
+		q := redflags.Query{Within: must(domain.ParseJurisdiction(county)), Kind: k, Now: hNows[0]}
+		if n := len(allFlags(t, func(q redflags.Query) (redflags.Page, error) { return v.Flags(context.Background(), q) }, q, redflags.PageLenMax)); n != counts[k] {
+			t.Errorf("county %s, %s: counted %d, listed %d", county, k, counts[k], n)
+		}
 	}
 }
