@@ -123,3 +123,27 @@ func TestAFailedCommitLeavesTheViewAsItWas(t *testing.T) {
 		t.Error("after the retry the view answers otherwise than one that never failed")
 	}
 }
+
+// TestAViewAdvancedByAnotherProcessDropsItsCaches: given two views over
+// one store (two processes, leadership moving between them), when one
+// folds a batch, the other the next and the first the rest, then the
+// first answers as a view that folded everything: it did not fold over
+// records its caches held from before the other's batch.
+func TestAViewAdvancedByAnotherProcessDropsItsCaches(t *testing.T) {
+	ctx := context.Background()
+	evs := randomHistory(t, 11, 250)
+	ms := &modelstore.Memory{}
+	a, b := newView(t, ms, evs), newView(t, ms, evs)
+	third := len(evs) / 3
+	for _, step := range []struct {
+		v        *redflags.View
+		from, to int
+	}{{a, 0, third}, {b, third, 2 * third}, {a, 2 * third, len(evs)}} {
+		if err := step.v.ApplyBatch(ctx, decoded(evs[step.from:step.to])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(answers(t, a), answers(t, foldBatches(t, &modelstore.Memory{}, evs, 0))) {
+		t.Error("the view folded over stale caches")
+	}
+}

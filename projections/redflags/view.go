@@ -40,7 +40,9 @@
 //
 // Queries read the store only (never the fold's caches), so a follower
 // process that never folds answers correctly; Position is the stored
-// checkpoint.
+// checkpoint. The fold's caches (RecordCacheMax records, homes.StatesMax
+// household states) hold committed values for the checkpoint they were
+// filled at, and are dropped when the store stands elsewhere.
 package redflags
 
 import (
@@ -48,6 +50,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/drip-ledger/drip/domain/fund"
 	"github.com/drip-ledger/drip/domain/household"
@@ -103,6 +106,10 @@ type View struct {
 	name  string
 	homes *homes.Folder
 	cache *lru
+	// cached is the checkpoint the fold's caches agree with: a store that
+	// stands elsewhere (another process advanced the model while this one
+	// followed) has its caches dropped before the next batch.
+	cached atomic.Uint64
 }
 
 var _ projections.Model = (*View)(nil)
@@ -125,7 +132,9 @@ func New(reg *events.Registry, ms modelstore.Store, name string, streams homes.S
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &View{reg: reg, cfg: cfg, ms: ms, name: name, homes: homes.NewFolder(reg, streams), cache: newLRU(RecordCacheMax)}, nil
+	v := &View{reg: reg, cfg: cfg, ms: ms, name: name, homes: homes.NewFolder(reg, streams), cache: newLRU(RecordCacheMax)}
+	v.cached.Store(^uint64(0)) // empty caches agree with any checkpoint, but say none until the first batch
+	return v, nil
 }
 
 // Name implements projections.Model.
@@ -153,6 +162,7 @@ func (v *View) Reset(ctx context.Context) error {
 func (v *View) drop() {
 	v.cache.clear()
 	v.homes.Drop()
+	v.cached.Store(^uint64(0)) // agrees with no checkpoint until the next commit
 }
 
 // relevant says whether the view reads ev.
@@ -168,6 +178,13 @@ func relevant(ev events.Event) bool {
 func (v *View) ApplyBatch(ctx context.Context, evs []projections.Decoded) error {
 	if len(evs) == 0 {
 		return nil
+	}
+	cp, err := v.ms.Checkpoint(ctx, v.name)
+	if err != nil {
+		return err
+	}
+	if cp != v.cached.Load() {
+		v.drop()
 	}
 	t := newFold(ctx, v)
 	for _, ev := range evs {
@@ -196,5 +213,6 @@ func (v *View) ApplyBatch(ctx context.Context, evs []projections.Decoded) error 
 		return fmt.Errorf("redflags: commit at %d: %w", evs[len(evs)-1].Position, err)
 	}
 	t.committed()
+	v.cached.Store(evs[len(evs)-1].Position)
 	return nil
 }
