@@ -60,14 +60,16 @@ type pubRec struct {
 	Pos    uint64    `json:"position"`
 }
 
-// member is one live payment counted in an account or a group.
+// member is one live payment counted in an account or a group. Its JSON
+// names are short: a group or a shared account holds many of them in one
+// record (within modelstore.ValueBytesMax up to some 40,000 of them).
 type member struct {
-	Ref       string     `json:"ref"`
-	Pos       uint64     `json:"position"`
-	File      string     `json:"file"`
-	AmountFen domain.Fen `json:"amountFen"`
-	At        time.Time  `json:"at"`
-	County    string     `json:"county"`
+	Ref       string     `json:"r"`
+	Pos       uint64     `json:"p"`
+	File      string     `json:"f"`
+	AmountFen domain.Fen `json:"a"`
+	At        time.Time  `json:"t"`
+	County    string     `json:"c"`
 }
 
 type groupRec struct {
