@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -210,12 +211,18 @@ func BenchmarkRedFlags(b *testing.B) {
 		"village":      {Within: must(domain.ParseJurisdiction("520526100201")), Now: now, Limit: 100},
 		"unreconciled": {Within: must(domain.ParseJurisdiction("520526")), Kind: redflags.KindUnreconciled, Now: now, Limit: 100},
 	}
-	for _, name := range []string{"county", "village", "unreconciled"} {
-		q := queries[name]
-		for _, impl := range []struct {
-			name string
-			list func(redflags.Query) (redflags.Page, error)
-		}{{"old", old.Flags}, {"incremental", func(q redflags.Query) (redflags.Page, error) { return v.Flags(ctx, q) }}} {
+	impls := []struct {
+		name string
+		list func(redflags.Query) (redflags.Page, error)
+	}{{"old", old.Flags}, {"incremental", func(q redflags.Query) (redflags.Page, error) { return v.Flags(ctx, q) }}}
+	for i, impl := range impls {
+		if i == 1 {
+			// The old view's heap would tax the incremental queries' GC.
+			old, impls[0].list = nil, nil
+			runtime.GC()
+		}
+		for _, name := range []string{"county", "village", "unreconciled"} {
+			q := queries[name]
 			if _, err := impl.list(q); err != nil { // warm: the bench store sorts its keys when first scanned
 				b.Fatal(err)
 			}
