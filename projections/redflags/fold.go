@@ -3,6 +3,7 @@ package redflags
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -122,9 +123,53 @@ func newFold(ctx context.Context, v *View) *fold {
 		dirtyGrps: map[string]bool{}, projPays: map[string][]string{}, counts: map[string]int{}}
 }
 
-// load reads record key into a fresh *T once per batch (nil if absent).
-func load[T any](f *fold, m map[string]*T, key string) (*T, error) {
+// record is a record type the fold changes: clone copies what a fold may
+// change in place, so a cached committed record is never changed.
+type record[T any] interface {
+	*T
+	clone() *T
+}
+
+func (h *homeRec) clone() *homeRec {
+	c := *h
+	c.Members, c.Changes, c.Positions = slices.Clone(h.Members), slices.Clone(h.Changes), slices.Clone(h.Positions)
+	c.Deaths, c.Payments = maps.Clone(h.Deaths), slices.Clone(h.Payments)
+	return &c
+}
+
+func (p *payRec) clone() *payRec {
+	c := *p
+	c.Keys = slices.Clone(p.Keys)
+	return &c
+}
+
+func (a *apprRec) clone() *apprRec {
+	c := *a
+	c.Allocations = slices.Clone(a.Allocations)
+	return &c
+}
+
+func (p *pubRec) clone() *pubRec { c := *p; return &c }
+
+func (g *groupRec) clone() *groupRec {
+	return &groupRec{Members: slices.Clone(g.Members), Keys: slices.Clone(g.Keys)}
+}
+
+func (m *Mismatch) clone() *Mismatch { c := *m; return &c }
+
+// load reads record key into a fresh *T once per batch (nil if absent):
+// from the decoded cache (a clone), else decoded from the stored bytes.
+func load[T any, P record[T]](f *fold, m map[string]*T, key string) (*T, error) {
 	if r, ok := m[key]; ok {
+		return r, nil
+	}
+	if o, ok := f.v.objs.get(key); ok {
+		if o == nil {
+			m[key] = nil
+			return nil, nil
+		}
+		r := P(o.(*T)).clone()
+		m[key] = r
 		return r, nil
 	}
 	r := new(T)
@@ -139,14 +184,36 @@ func load[T any](f *fold, m map[string]*T, key string) (*T, error) {
 	return r, nil
 }
 
-func (f *fold) home(file string) (*homeRec, error) { return load(f, f.homes, "h/"+file) }
-func (f *fold) pay(ref string) (*payRec, error)    { return load(f, f.pays, "p/"+ref) }
+func (f *fold) home(file string) (*homeRec, error) { return load[homeRec](f, f.homes, "h/"+file) }
+func (f *fold) pay(ref string) (*payRec, error)    { return load[payRec](f, f.pays, "p/"+ref) }
 func (f *fold) appr(county, doc string) (*apprRec, error) {
-	return load(f, f.apprs, "a/"+county+"|"+doc)
+	return load[apprRec](f, f.apprs, "a/"+county+"|"+doc)
 }
-func (f *fold) pub(project string) (*pubRec, error) { return load(f, f.pubs, "j/"+project) }
-func (f *fold) group(key string) (*groupRec, error) { return load(f, f.groups, key) }
-func (f *fold) mism(ref string) (*Mismatch, error)  { return load(f, f.mismatch, "m/"+ref) }
+func (f *fold) pub(project string) (*pubRec, error) { return load[pubRec](f, f.pubs, "j/"+project) }
+func (f *fold) group(key string) (*groupRec, error) { return load[groupRec](f, f.groups, key) }
+func (f *fold) mism(ref string) (*Mismatch, error)  { return load[Mismatch](f, f.mismatch, "m/"+ref) }
+
+// cacheRecords keeps the batch's records, decoded, once it committed:
+// each is the committed state of its key (every record a fold changed it
+// also wrote), or absent if the batch deleted it.
+func (f *fold) cacheRecords() {
+	cacheAll(f, f.homes)
+	cacheAll(f, f.pays)
+	cacheAll(f, f.apprs)
+	cacheAll(f, f.pubs)
+	cacheAll(f, f.groups)
+	cacheAll(f, f.mismatch)
+}
+
+func cacheAll[T any](f *fold, m map[string]*T) {
+	for k, r := range m {
+		if v, written := f.vals[k]; written && v == nil {
+			f.v.objs.put(k, nil)
+		} else if r != nil {
+			f.v.objs.put(k, r)
+		}
+	}
+}
 
 func (f *fold) apply(ev events.Event, p events.Payload) error {
 	var err error

@@ -12,8 +12,8 @@ import (
 	"github.com/drip-ledger/drip/projections/modelstore"
 )
 
-// RecordCacheMax bounds the committed records (as stored bytes) the fold
-// keeps between batches.
+// RecordCacheMax bounds the committed records the fold keeps between
+// batches: as stored bytes, and as many again decoded.
 const RecordCacheMax = 50_000
 
 // scanChunkMin and scanChunkMax bound how many keys one Scan of a query
@@ -26,47 +26,50 @@ const (
 
 // lru is a bounded cache of committed values by key. It is the fold's:
 // queries read the store.
-type lru struct {
+type lru[V any] struct {
 	mu    sync.Mutex
 	max   int
 	ll    *list.List
 	items map[string]*list.Element
 }
 
-type lruEntry struct {
+type lruEntry[V any] struct {
 	key   string
-	value []byte // nil: known absent
+	value V // nil: known absent
 }
 
-func newLRU(max int) *lru { return &lru{max: max, ll: list.New(), items: map[string]*list.Element{}} }
+func newLRU[V any](max int) *lru[V] {
+	return &lru[V]{max: max, ll: list.New(), items: map[string]*list.Element{}}
+}
 
-func (c *lru) get(key string) ([]byte, bool) {
+func (c *lru[V]) get(key string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.items[key]; ok {
 		c.ll.MoveToFront(el)
-		return el.Value.(*lruEntry).value, true
+		return el.Value.(*lruEntry[V]).value, true
 	}
-	return nil, false
+	var zero V
+	return zero, false
 }
 
-func (c *lru) put(key string, value []byte) {
+func (c *lru[V]) put(key string, value V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.items[key]; ok {
-		el.Value.(*lruEntry).value = value
+		el.Value.(*lruEntry[V]).value = value
 		c.ll.MoveToFront(el)
 		return
 	}
-	c.items[key] = c.ll.PushFront(&lruEntry{key: key, value: value})
+	c.items[key] = c.ll.PushFront(&lruEntry[V]{key: key, value: value})
 	for c.ll.Len() > c.max {
 		last := c.ll.Back()
 		c.ll.Remove(last)
-		delete(c.items, last.Value.(*lruEntry).key)
+		delete(c.items, last.Value.(*lruEntry[V]).key)
 	}
 }
 
-func (c *lru) clear() {
+func (c *lru[V]) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.ll.Init()
@@ -80,7 +83,7 @@ type txn struct {
 	ctx   context.Context
 	ms    modelstore.Store
 	model string
-	cache *lru
+	cache *lru[[]byte]
 	vals  map[string][]byte // nil: deleted in this batch
 	order []string          // keys in first-write order, for a deterministic batch
 }

@@ -105,7 +105,8 @@ type View struct {
 	ms    modelstore.Store
 	name  string
 	homes *homes.Folder
-	cache *lru
+	cache *lru[[]byte] // committed records as stored
+	objs  *lru[any]    // committed records decoded (cloned before a fold changes them)
 	// cached is the checkpoint the fold's caches agree with: a store that
 	// stands elsewhere (another process advanced the model while this one
 	// followed) has its caches dropped before the next batch.
@@ -132,7 +133,7 @@ func New(reg *events.Registry, ms modelstore.Store, name string, streams homes.S
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	v := &View{reg: reg, cfg: cfg, ms: ms, name: name, homes: homes.NewFolder(reg, streams), cache: newLRU(RecordCacheMax)}
+	v := &View{reg: reg, cfg: cfg, ms: ms, name: name, homes: homes.NewFolder(reg, streams), cache: newLRU[[]byte](RecordCacheMax), objs: newLRU[any](RecordCacheMax)}
 	v.cached.Store(^uint64(0)) // empty caches agree with any checkpoint, but say none until the first batch
 	return v, nil
 }
@@ -161,6 +162,7 @@ func (v *View) Reset(ctx context.Context) error {
 
 func (v *View) drop() {
 	v.cache.clear()
+	v.objs.clear()
 	v.homes.Drop()
 	v.cached.Store(^uint64(0)) // agrees with no checkpoint until the next commit
 }
@@ -213,6 +215,7 @@ func (v *View) ApplyBatch(ctx context.Context, evs []projections.Decoded) error 
 		return fmt.Errorf("redflags: commit at %d: %w", evs[len(evs)-1].Position, err)
 	}
 	t.committed()
+	t.cacheRecords()
 	v.cached.Store(evs[len(evs)-1].Position)
 	return nil
 }
