@@ -118,7 +118,12 @@ type Page struct {
 //     ID; proof: the event.
 //
 // It reads the flags it lists (and, for the time-relative kinds, at most a
-// day's worth of candidates beside them), county by county.
+// day's worth of candidates beside them), county by county, or within a
+// county place by place. A flag is listed under the county of its place,
+// where it can be seen: that is its own county but for a shared account
+// whose first payment is of one county and first household of another;
+// ?county= (Query.County) lists a county's own flags wherever they are
+// placed.
 func (v *View) Flags(ctx context.Context, q Query) (Page, error) {
 	if q.Limit < 1 || q.Limit > PageLenMax {
 		return Page{}, domain.Errorf("page_length", "a page holds 1 to %d items, not %d", PageLenMax, q.Limit)
