@@ -62,7 +62,7 @@ func newCounty(t *testing.T, opts ...func(*api.Deps)) *desk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fv, err := funds.New(reg)
+	fv, err := funds.New(reg, store)
 	if err != nil {
 		t.Fatal(err)
 	}

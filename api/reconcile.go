@@ -52,11 +52,11 @@ func (s *Server) reconcileRoutes() []route {
 		{method: http.MethodPost, path: "/reconciliations", tag: "reconciliation", roles: financeRoles, response: reconcile.Batch{}, handler: s.importBankFiles,
 			summary: "Import bank return files (multipart/form-data, one or more \"file\" parts, or one text/csv body named by ?name=): each is checked whole (every bad line named, nothing written) and applied all or nothing; the same bytes again change nothing, or finish an import that stopped midway; the same file being imported by another request answers 409 bank_file_in_progress. Answers the batch's report; ?format=json|csv|xlsx."},
 		{method: http.MethodGet, path: "/reconciliations/unmatched", tag: "reconciliation", roles: auditRoles, response: redflags.UnreconciledPage{}, handler: s.unmatched,
-			summary: "Instructions the bank has not answered (neither settled nor failed) after ?olderThanDays= days (default 3), in your jurisdiction: ?after= ?limit= ?position="},
+			summary: "Instructions the bank has not answered (neither settled nor failed) after ?olderThanDays= days (default 3), in your jurisdiction, oldest first: ?after= (the next of the previous page) ?limit= ?position="},
 		{method: http.MethodGet, path: "/reconciliations/:hash", tag: "reconciliation", roles: auditRoles, response: reconcile.Report{}, handler: s.reconciliation,
 			summary: "An imported bank file's report by its SHA-256: tallies per outcome and every line that did not settle; a file whose import began and has not finished answers status in_progress and how many lines are applied (upload it again to finish); Accept or ?format=json|csv|xlsx."},
 		{method: http.MethodGet, path: "/redflags", tag: "audit", roles: auditRoles, response: redflags.Page{}, handler: s.redFlags,
-			summary: "Audit red flags in your jurisdiction, each with the positions of the events that prove it: ?kind= ?county= ?after= ?limit= ?position="},
+			summary: "Audit red flags in your jurisdiction, each with the positions of the events that prove it, by county and kind (idle funds and unreconciled payments oldest first): ?kind= ?county= ?after= (the next of the previous page) ?limit= ?position="},
 	}
 }
 
@@ -263,18 +263,13 @@ func (s *Server) unmatched(c echo.Context) error {
 			ps.Addf("olderThanDays", "must be a whole number of days in 0..%d", olderThanDaysMax)
 		}
 	}
-	var after uint64
-	if v := q.Get("after"); v != "" {
-		if after, err = strconv.ParseUint(v, 10, 64); err != nil {
-			ps.Add("after", "must be the position the previous page ended with")
-		}
-	}
+	after := q.Get("after") // the next of the previous page: a bad one lists nothing
 	limit := pageLimit(q, redflags.PageLenMax, &ps)
 	checkParams(q, &ps, "olderThanDays", "after", "limit", "position")
 	if err := ps.Err(); err != nil {
 		return err
 	}
-	page, err := s.deps.Reconciliation.Flags.Unreconciled(redflags.UnreconciledQuery{Within: j, Now: s.deps.Now(),
+	page, err := s.deps.Reconciliation.Flags.Unreconciled(c.Request().Context(), redflags.UnreconciledQuery{Within: j, Now: s.deps.Now(),
 		OlderThanDays: days, After: after, Limit: limit})
 	if err != nil {
 		return err
@@ -302,7 +297,7 @@ func (s *Server) redFlags(c echo.Context) error {
 	if err := ps.Err(); err != nil {
 		return err
 	}
-	page, err := s.deps.Reconciliation.Flags.Flags(query)
+	page, err := s.deps.Reconciliation.Flags.Flags(c.Request().Context(), query)
 	if err != nil {
 		return err
 	}

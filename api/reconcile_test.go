@@ -21,6 +21,8 @@ import (
 	"github.com/drip-ledger/drip/domain/reconcile"
 	rt "github.com/drip-ledger/drip/domain/reconcile/reconciletest"
 	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/projections"
+	"github.com/drip-ledger/drip/projections/modelstore"
 	"github.com/drip-ledger/drip/projections/redflags"
 )
 
@@ -42,7 +44,7 @@ func newBankDesk(t *testing.T) *bankDesk {
 	for n := 1; n <= 4; n++ {
 		refs = append(refs, w.Household(t, n, 120_000))
 	}
-	view, err := redflags.New(w.Reg, redflags.DefaultConfig())
+	view, err := redflags.New(w.Reg, &modelstore.Memory{}, redflags.Name, w.Store, redflags.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,12 +68,17 @@ func (d *bankDesk) feed() {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	for _, ev := range evs {
-		if err := d.view.Apply(context.Background(), ev); err != nil {
-			d.t.Fatal(err)
-		}
-		d.fed = ev.Position
+	if len(evs) == 0 {
+		return
 	}
+	batch := make([]projections.Decoded, len(evs))
+	for i, ev := range evs {
+		batch[i] = projections.Decoded{Event: ev}
+	}
+	if err := d.view.ApplyBatch(context.Background(), batch); err != nil {
+		d.t.Fatal(err)
+	}
+	d.fed = evs[len(evs)-1].Position
 }
 
 func (d *bankDesk) token(role domain.Role) string {

@@ -22,6 +22,8 @@ import (
 	"github.com/drip-ledger/drip/domain/reconcile"
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/events/embedded"
+	"github.com/drip-ledger/drip/projections"
+	"github.com/drip-ledger/drip/projections/modelstore"
 	"github.com/drip-ledger/drip/projections/redflags"
 	"github.com/google/go-cmp/cmp"
 )
@@ -197,7 +199,7 @@ func checkDemoMoney(t *testing.T, sum demoSummary, log []events.Event) {
 	if !reg.Known(reconcile.TypeLineMismatched) {
 		reconcile.Register(reg)
 	}
-	flags, err := redflags.New(reg, redflags.DefaultConfig())
+	flags, err := redflags.New(reg, &modelstore.Memory{}, redflags.Name, nil, redflags.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,8 +208,9 @@ func checkDemoMoney(t *testing.T, sum demoSummary, log []events.Event) {
 	status := map[string]fund.PaymentStatus{}
 	var twoDocs []string
 	var short []*fund.PaymentAcknowledged
+	fold := projections.ModelAsProjection(flags, reg)
 	for _, ev := range log {
-		if err := flags.Apply(context.Background(), ev); err != nil {
+		if err := fold.Apply(context.Background(), ev); err != nil {
 			t.Fatalf("red flags at %d: %v", ev.Position, err)
 		}
 		p, err := reg.Decode(ev)
@@ -287,7 +290,7 @@ func checkDemoMoney(t *testing.T, sum demoSummary, log []events.Event) {
 	j, _ := domain.ParseJurisdiction(demoCountyCode)
 	kinds := map[redflags.Kind]int{}
 	for after := ""; ; {
-		page, err := flags.Flags(redflags.Query{Within: j, Now: demoEnd, After: after, Limit: redflags.PageLenMax})
+		page, err := flags.Flags(context.Background(), redflags.Query{Within: j, Now: demoEnd, After: after, Limit: redflags.PageLenMax})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,17 +38,17 @@ func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*view
 	if err != nil {
 		return nil, err
 	}
-	fv, err := newFundViews(reg)
+	fv, err := newFundViews(reg, store)
 	if err != nil {
 		return nil, err
 	}
-	rv, err := newReconcileViews(reg)
+	rv, err := newReconcileViews(reg, store, ms)
 	if err != nil {
 		return nil, err
 	}
 	r, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{},
 		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})},
-		projections.ModelAsProjection(hv, reg), projections.ModelAsProjection(cv, reg), fv.funds, rv.redflags)
+		projections.ModelAsProjection(hv, reg), projections.ModelAsProjection(cv, reg), fv.funds, projections.ModelAsProjection(rv.redflags, reg))
 	if err != nil {
 		return nil, err
 	}

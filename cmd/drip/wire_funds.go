@@ -38,8 +38,9 @@ type fundViews struct {
 }
 
 // newFundViews builds the fund read model, held in memory and rebuilt from
-// the log at each start like the others.
-func newFundViews(reg *events.Registry) (fundViews, error) {
-	v, err := funds.New(reg)
+// the log at each start like the others; store refolds a household whose
+// state left the view's bounded cache.
+func newFundViews(reg *events.Registry, store events.Store) (fundViews, error) {
+	v, err := funds.New(reg, store)
 	return fundViews{funds: v}, err
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/drip-ledger/drip/domain/reconcile"
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/export"
+	"github.com/drip-ledger/drip/projections/modelstore"
 	"github.com/drip-ledger/drip/projections/redflags"
 )
 
@@ -35,8 +36,10 @@ type reconcileViews struct {
 	redflags *redflags.View
 }
 
-func newReconcileViews(reg *events.Registry) (reconcileViews, error) {
-	v, err := redflags.New(reg, redflags.DefaultConfig())
+// newReconcileViews builds the red flags model on ms, refolding households
+// from store when its cache misses.
+func newReconcileViews(reg *events.Registry, store events.Store, ms modelstore.Store) (reconcileViews, error) {
+	v, err := redflags.New(reg, ms, redflags.Name, store, redflags.DefaultConfig())
 	return reconcileViews{redflags: v}, err
 }
 

@@ -8,8 +8,9 @@
 // identity numbers masked.
 //
 // It folds projects and pools with the domain's own Evolve, so a status or a
-// lot queue can never disagree with the rules, and holds the household
-// states it needs (for names and villages) folded with household.Evolve.
+// lot queue can never disagree with the rules, and keeps of each household
+// only what its queries ask (status, head, members: Household), folded with
+// household.Evolve behind a bounded cache of states (homes.Folder).
 // Two derivations are checked against each other after every event: the
 // balances from the transfers (which sum to zero, and are negative only for
 // sources) and the pools' and projects' states from their streams; and per
@@ -17,6 +18,6 @@
 // its transit. A disagreement is an impossible log: Apply stops there,
 // loudly, rather than show a wrong trail.
 //
-// Like the households view it is held in memory and rebuilt from the log at
-// start.
+// It is a projections.Model, but not yet a durable one: ApplyBatch folds in
+// memory, and the view is rebuilt from the log at start.
 package funds

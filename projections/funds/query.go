@@ -8,7 +8,6 @@ import (
 
 	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/fund"
-	"github.com/drip-ledger/drip/domain/household"
 )
 
 // PageLenMax bounds a page of payments, beneficiaries or households.
@@ -155,7 +154,7 @@ func (v *View) DripTrail(j domain.Jurisdiction, file domain.FileNumber, after ui
 	defer v.mu.RUnlock()
 	t := DripTrail{Household: file.String(), Village: file.Village().String(), Documents: []DocumentShare{}, Payments: []PaymentTrail{}}
 	if hh, ok := v.households[file.String()]; ok {
-		t.HeadName = hh.Head().Name
+		t.HeadName = hh.HeadName
 	}
 	docs := map[string]int{}
 	for _, p := range v.byHousehold[file.String()] {
@@ -481,11 +480,10 @@ func (v *View) beneficiary(pr *project, f domain.FileNumber) Beneficiary {
 		b.HouseholdStatus, b.StatusWhenAssigned, b.AssignedAt = a.HouseholdStatus, a.HouseholdStatus, a.AssignedAt
 	}
 	if hh, ok := v.households[f.String()]; ok {
-		if st := hh.Status(); st != "" {
+		if st := hh.Status; st != "" {
 			b.HouseholdStatus = string(st)
 		}
-		head := hh.Head()
-		b.HeadName, b.HeadResidentID, b.Members = head.Name, head.ResidentID.Masked(), len(hh.Members())
+		b.HeadName, b.HeadResidentID, b.Members = hh.HeadName, hh.HeadResidentID.Masked(), hh.Members
 	}
 	for _, p := range pr.payments {
 		if p.trail.Household == b.Household && p.trail.Status == fund.StatusSettled {
@@ -564,7 +562,7 @@ func (v *View) Village(j domain.Jurisdiction, village domain.DivisionCode, after
 	return out, nil
 }
 
-func headName(s household.State) string { return s.Head().Name }
+func headName(h Household) string { return h.HeadName }
 
 // publicStatuses are the statuses of a project whose publicity list is
 // posted: from the start of its publicity on.

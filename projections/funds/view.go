@@ -12,6 +12,8 @@ import (
 	"github.com/drip-ledger/drip/domain/fund"
 	"github.com/drip-ledger/drip/domain/household"
 	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/projections"
+	"github.com/drip-ledger/drip/projections/funds/homes"
 )
 
 // Name is the projection's name (its handler and checkpoint).
@@ -35,7 +37,8 @@ type View struct {
 	byHousehold    map[string][]*payment  // file number → its payments, oldest first
 	byVillage      map[string]map[string]bool
 	contractors    map[string]map[string]bool // contractor → counties that paid it
-	households     map[string]household.State
+	households     map[string]Household       // what the queries ask of each household
+	homes          *homes.Folder              // the household states, bounded, to fold the next event
 	position       uint64
 	// broken is the error Apply stopped on; it is returned again until
 	// Reset, since the state may be half changed by the event that failed.
@@ -91,13 +94,27 @@ type payment struct {
 	position uint64
 }
 
+// Household is what the fund ledger's queries ask of a household: its
+// status, its head and how many members it has. The view keeps this, not
+// the household's state.
+type Household struct {
+	Status         household.Status
+	HeadName       string
+	HeadResidentID domain.ResidentID
+	Members        int
+}
+
+var _ projections.Model = (*View)(nil)
+
 // New returns an empty view that decodes with reg, which must hold the fund
-// and household types.
-func New(reg *events.Registry) (*View, error) {
+// and household types, and refolds a household from streams (the log; nil
+// only in tests that fold every household from its first event) when its
+// state is not in the bounded cache.
+func New(reg *events.Registry, streams homes.Streams) (*View, error) {
 	if reg == nil || !reg.Known(fund.TypePaymentInstructed) || !reg.Known(household.TypeHouseholdRegistered) {
 		return nil, fmt.Errorf("funds: New needs a registry with the fund and household types")
 	}
-	v := &View{reg: reg}
+	v := &View{reg: reg, homes: homes.NewFolder(reg, streams)}
 	v.reset()
 	return v, nil
 }
@@ -118,7 +135,8 @@ func (v *View) reset() {
 	v.pools, v.projects = map[string]fund.Pool{}, map[string]*project{}
 	v.appropriations, v.allocations, v.payments = map[string]*appropriation{}, map[string]*allocation{}, map[string]*payment{}
 	v.byHousehold, v.byVillage, v.contractors = map[string][]*payment{}, map[string]map[string]bool{}, map[string]map[string]bool{}
-	v.households = map[string]household.State{}
+	v.households = map[string]Household{}
+	v.homes.Drop()
 	v.position, v.broken = 0, nil
 }
 
@@ -126,11 +144,32 @@ func (v *View) reset() {
 // ledger, the pools, projects and trails; household events into the
 // household's state (for names); every other event is passed over. An
 // event that breaks an invariant stops the view at its position.
-func (v *View) Apply(_ context.Context, ev events.Event) error {
+func (v *View) Apply(ctx context.Context, ev events.Event) error { return v.apply(ctx, ev, nil) }
+
+// Checkpoint implements projections.Model: the last event applied, held in
+// memory like the rest of the view.
+func (v *View) Checkpoint(context.Context) (uint64, error) { return v.Position(), nil }
+
+// ApplyBatch implements projections.Model by folding each event in memory:
+// the view is not durable yet (it is rebuilt from the log at each start),
+// so there is no commit to make, and an impossible event stops the view
+// there as Apply does.
+func (v *View) ApplyBatch(ctx context.Context, evs []projections.Decoded) error {
+	for _, ev := range evs {
+		if ev.Position <= v.Position() {
+			continue // applied already
+		}
+		if err := v.apply(ctx, ev.Event, ev.Payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *View) apply(ctx context.Context, ev events.Event, p events.Payload) error {
 	isFund := strings.HasPrefix(ev.Stream, fund.PoolStreamPrefix) || strings.HasPrefix(ev.Stream, fund.ProjectStreamPrefix)
 	isHousehold := strings.HasPrefix(ev.Stream, household.StreamPrefix)
-	var p events.Payload
-	if isFund || isHousehold {
+	if (isFund || isHousehold) && p == nil {
 		var err error
 		if p, err = v.reg.Decode(ev); err != nil {
 			return err // nothing changed: the runner may retry
@@ -146,7 +185,7 @@ func (v *View) Apply(_ context.Context, ev events.Event) error {
 	case isFund:
 		err = v.applyFund(ev, p)
 	case isHousehold:
-		err = v.applyHousehold(ev, p)
+		err = v.applyHousehold(ctx, ev, p)
 	}
 	if err != nil {
 		v.broken = fmt.Errorf("funds: impossible event at position %d (%s in %s): %w", ev.Position, ev.Type, ev.Stream, err)
@@ -156,13 +195,14 @@ func (v *View) Apply(_ context.Context, ev events.Event) error {
 	return nil
 }
 
-func (v *View) applyHousehold(ev events.Event, p events.Payload) error {
+func (v *View) applyHousehold(ctx context.Context, ev events.Event, p events.Payload) error {
 	file := strings.TrimPrefix(ev.Stream, household.StreamPrefix)
-	next, err := household.Evolve(v.households[file], ev, p)
+	next, err := v.homes.Evolve(ctx, ev, p)
 	if err != nil {
 		return err
 	}
-	v.households[file] = next
+	head := next.Head()
+	v.households[file] = Household{Status: next.Status(), HeadName: head.Name, HeadResidentID: head.ResidentID, Members: len(next.Members())}
 	return nil
 }
 

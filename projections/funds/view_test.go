@@ -129,7 +129,7 @@ func (w *world) project(req domain.Request, cmd fund.ProjectCommand) domain.Resu
 // fold applies the whole log to a fresh view, as the runner would.
 func (w *world) fold() *funds.View {
 	w.t.Helper()
-	v := must(funds.New(w.reg))
+	v := must(funds.New(w.reg, w.store))
 	evs, err := w.store.ReadAll(context.Background(), 1, events.ReadEventsMax)
 	if err != nil {
 		w.t.Fatal(err)

@@ -1,8 +1,9 @@
 package redflags
 
 import (
-	"cmp"
-	"slices"
+	"context"
+	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/drip-ledger/drip/domain"
@@ -23,63 +24,94 @@ type Pending struct {
 	AgeDays      int              `json:"ageDays"`
 	Position     uint64           `json:"position"`
 	Mismatch     *Mismatch        `json:"mismatch,omitempty"`
-	place        domain.DivisionCode
+}
+
+// Mismatch is the latest bank line that named a payment but disagreed
+// with it.
+type Mismatch struct {
+	File     string `json:"file"` // the file's SHA-256
+	Line     int    `json:"line"`
+	Position uint64 `json:"position"`
 }
 
 // UnreconciledQuery selects pending instructions older than OlderThanDays
-// at Now, in the caller's jurisdiction, a page at a time (in instruction
-// order; After is the position the last page ended with).
+// at Now, in the caller's jurisdiction, a page at a time (oldest
+// instruction first; After is the Next the last page ended with).
 type UnreconciledQuery struct {
 	Within        domain.Jurisdiction
 	Now           time.Time
 	OlderThanDays int
-	After         uint64
+	After         string
 	Limit         int
 }
 
-// UnreconciledPage is one page; Next is the After of the next (0: the end).
+// UnreconciledPage is one page; Next is the After of the next ("": the
+// end): the instruction time and position of the page's last payment.
 type UnreconciledPage struct {
 	Payments []Pending `json:"payments"`
-	Next     uint64    `json:"next,omitempty"`
+	Next     string    `json:"next,omitempty"`
 }
 
 // Unreconciled lists the instructions with no bank answer after
 // OlderThanDays days (the finance bureau's working list; the audit flag
-// payment_unreconciled is the same rule at UnreconciledDays).
-func (v *View) Unreconciled(q UnreconciledQuery) (UnreconciledPage, error) {
+// payment_unreconciled is the same rule at UnreconciledDays), oldest
+// first (within a county: place by place, oldest first). A county reads
+// its county's index, a place within one its places'; a wider
+// jurisdiction the index of every county, skipping what it may not see.
+func (v *View) Unreconciled(ctx context.Context, q UnreconciledQuery) (UnreconciledPage, error) {
 	if q.Limit < 1 || q.Limit > PageLenMax {
 		return UnreconciledPage{}, domain.Errorf("page_length", "a page holds 1 to %d items, not %d", PageLenMax, q.Limit)
 	}
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	out := UnreconciledPage{Payments: []Pending{}}
-	for _, p := range v.order {
-		if p.status != fund.StatusInstructed || p.position <= q.After || !q.Now.After(p.at.AddDate(0, 0, q.OlderThanDays)) {
-			continue
-		}
-		it := v.pending(p, q.Now)
-		if !q.Within.Contains(it.place) {
-			continue
-		}
-		if len(out.Payments) == q.Limit {
-			out.Next = out.Payments[q.Limit-1].Position
-			break
-		}
-		out.Payments = append(out.Payments, it)
+	w := q.Within.String()
+	prefix := "u/"
+	start := prefix
+	end := []byte(prefix + since(q.Now.AddDate(0, 0, -q.OlderThanDays+1)))
+	switch {
+	case len(w) > 6:
+		// Within a county: by place, then by time.
+		prefix, start, end = "ul/", "ul/"+w, prefixEnd("ul/"+w)
+	case len(w) == 6:
+		prefix = "uc/" + w + "/"
+		start, end = prefix, []byte(prefix+since(q.Now.AddDate(0, 0, -q.OlderThanDays+1)))
 	}
-	slices.SortFunc(out.Payments, func(a, b Pending) int { return cmp.Compare(a.Position, b.Position) })
+	if q.After != "" && prefix+q.After >= start {
+		start = prefix + q.After + "\x00"
+	}
+	out := UnreconciledPage{Payments: []Pending{}}
+	var cursors []string
+	err := scan(ctx, v.ms, v.name, []byte(start), end, func(k, value []byte) (bool, error) {
+		var p pendingRec
+		if err := json.Unmarshal(value, &p); err != nil {
+			return false, err
+		}
+		code, err := domain.ParseDivisionCode(p.Place)
+		if err != nil || !q.Within.Contains(code) || !q.Now.After(p.InstructedAt.AddDate(0, 0, q.OlderThanDays)) {
+			return true, nil
+		}
+		p.AgeDays = int(q.Now.Sub(p.InstructedAt).Hours() / 24)
+		out.Payments, cursors = append(out.Payments, p.Pending), append(cursors, strings.TrimPrefix(string(k), prefix))
+		return len(out.Payments) <= q.Limit, nil
+	})
+	if err != nil {
+		return UnreconciledPage{}, err
+	}
+	if len(out.Payments) > q.Limit {
+		out.Payments, out.Next = out.Payments[:q.Limit], cursors[q.Limit-1]
+	}
 	return out, nil
 }
 
-func (v *View) pending(p *payment, now time.Time) Pending {
-	it := Pending{Ref: p.Ref, Project: p.Project.String(), Payee: p.Payee, Contractor: p.Contractor, Account: p.Account,
-		AmountFen: p.AmountFen, InstructedAt: p.at, AgeDays: int(now.Sub(p.at).Hours() / 24), Position: p.position,
-		place: p.Project.County().Code()}
+// pending is the record of an unanswered instruction: h is its household's
+// record (nil if none), m its latest mismatching line (nil if none).
+func (v *View) pending(p *payRec, h *homeRec, m *Mismatch) pendingRec {
+	it := pendingRec{Pending: Pending{Ref: p.Ref, Project: p.Project.String(), Payee: p.Payee, Contractor: p.Contractor, Account: p.Account,
+		AmountFen: p.AmountFen, InstructedAt: p.At, Position: p.Pos, Mismatch: m},
+		Place: p.Project.County().Code().String(), County: p.Project.County().String()}
 	if !p.Household.IsZero() {
-		it.Household, it.place = p.Household.String(), p.Household.Village()
+		it.Household, it.Place = p.Household.String(), p.Household.Village().String()
 	}
-	if m, ok := v.mismatches[p.Ref]; ok {
-		it.Mismatch = &m
+	if p.Payee == fund.PayeeHousehold && h.known() {
+		it.FlagPlace = h.Village
 	}
 	return it
 }

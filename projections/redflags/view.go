@@ -4,15 +4,45 @@
 // it, so an auditor can open exactly those events (and their Merkle proofs)
 // rather than take the flag's word.
 //
-// The view folds the facts the rules need — households (with the domain's
-// own household.Evolve, corrections included), appropriations, projects,
-// payments and the bank's mismatches — and computes the flags from them
-// when asked (Flags), so a flag appears as soon as the events that prove it
-// are in the log, and one that a later event disproves (a correction, a
-// settlement) disappears. The flags that depend on elapsed time (idle
-// funds, unreconciled payments) are relative to the clock the query
-// passes. Like the households view it is held in memory and rebuilt from
-// the log at start-up.
+// The flags are maintained as events arrive (a durable projections.Model
+// on a modelstore.Store): an event changes the records it touches — a
+// payment, a household, an account, a group of payments (project × period
+// × village), an appropriation — and the flags of those records only are
+// computed again at the end of the batch and written as flag records,
+// with the batch's checkpoint in one Commit. A flag appears as soon as the
+// events that prove it are in the log, and one that a later event
+// disproves (a correction, a settlement) disappears. The flags that depend
+// on elapsed time (idle funds, unreconciled payments) are stored as
+// candidates under the time they date from and judged at query time
+// against the clock the query passes, through keys ordered by that time,
+// so a query reads what it lists and not the rest.
+//
+// Keys (in the model's namespace):
+//
+//	h/<file>                      household: homes.Summary and its payments' refs
+//	p/<ref>                       payment: the instruction, status, acknowledgement, the keys it wrote
+//	a/<county>|<document>         appropriation: amounts, positions, its idle candidate's key
+//	j/<project>                   project publicity (ends, position)
+//	jp/<project>/<pos20>          the project's payments (ref), for a publicity that arrives late
+//	ac/<account number>           live household payments to one account
+//	g/<project>|<period>|<village> live payments of a village's households in one project and period
+//	m/<ref>                       latest mismatching bank line naming a payment
+//	f/<county>/<kind>/<subject>   a standing flag (Flag JSON), in ID order, under the county it is seen in
+//	fp/<place>/<kind>/<subject>   the same by place (village, or county code), for listings within a county
+//	ic/<county>/<since>/<doc>     idle-funds candidate, by receipt time
+//	uc/<county>/<since>/<pos20>   pending (unanswered) instruction, by instruction time, per county
+//	u/<since>/<pos20>             the same, all counties
+//	up/<place>/<since>/<pos20>    the same by the flag's place
+//	ul/<place>/<since>/<pos20>    the same by Unreconciled's place (the payee's village)
+//	pl/<place>                    a place that has flags or candidates
+//	cn/<county>                   a county that has flags or candidates
+//	c/<county>/<kind>             count of standing flags
+//
+// Queries read the store only (never the fold's caches), so a follower
+// process that never folds answers correctly; Position is the stored
+// checkpoint. The fold's caches (RecordCacheMax records, homes.StatesMax
+// household states) hold committed values for the checkpoint they were
+// filled at, and are dropped when the store stands elsewhere.
 package redflags
 
 import (
@@ -20,18 +50,19 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
+	"sync/atomic"
 
-	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/fund"
 	"github.com/drip-ledger/drip/domain/household"
 	"github.com/drip-ledger/drip/domain/reconcile"
 	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/projections"
+	"github.com/drip-ledger/drip/projections/funds/homes"
+	"github.com/drip-ledger/drip/projections/modelstore"
 )
 
-// Name is the projection's name.
-const Name = "redflags"
+// Name is the model's name in the modelstore, its version included.
+const Name = "redflags.v2"
 
 // Config holds the thresholds of the rules. Start from DefaultConfig.
 type Config struct {
@@ -66,255 +97,125 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// View is the red flags read model. Its queries are safe for concurrent
-// use with Apply.
+// View is the red flags read model: a projections.Model. Its queries are
+// safe for concurrent use with ApplyBatch.
 type View struct {
-	reg *events.Registry
-	cfg Config
-
-	mu             sync.RWMutex
-	position       uint64
-	households     map[string]*home
-	appropriations map[string]*appropriation // county|document
-	projects       map[string]*project
-	payments       map[string]*payment
-	order          []*payment // in instruction order
-	mismatches     map[string]Mismatch
-	backfills      []backfill // in log order
+	reg   *events.Registry
+	cfg   Config
+	ms    modelstore.Store
+	name  string
+	homes *homes.Folder
+	cache *lru[[]byte] // committed records as stored
+	objs  *lru[any]    // committed records decoded (cloned before a fold changes them)
+	// cached is the checkpoint the fold's caches agree with: a store that
+	// stands elsewhere (another process advanced the model while this one
+	// followed) has its caches dropped before the next batch.
+	cached atomic.Uint64
 }
 
-// backfill is one event recorded as an explicit backfill of older paper
-// records (events.Metadata.Backfill).
-type backfill struct {
-	county     fund.County
-	place      string // the household's village, or "" for the county
-	id, typ    string
-	actor      string
-	occurredAt time.Time
-	recordedAt time.Time
-	position   uint64
-}
+var _ projections.Model = (*View)(nil)
 
-type home struct {
-	state     household.State
-	positions []uint64          // by version - 1
-	deaths    map[string]uint64 // resident ID → position of its MemberDied
-}
-
-type appropriation struct {
-	county, document string
-	amountFen        domain.Fen
-	committedFen     domain.Fen // drawn by live payments
-	correctedFen     domain.Fen // taken back to the source by corrections
-	at               time.Time
-	position         uint64
-	allocations      []uint64
-}
-
-type project struct {
-	publicity    *fund.PublicityStarted
-	publicityPos uint64
-}
-
-type payment struct {
-	fund.PaymentInstructed
-	at          time.Time
-	position    uint64
-	status      fund.PaymentStatus
-	ack         *fund.PaymentAcknowledged
-	ackPosition uint64
-}
-
-// Mismatch is the latest bank line that named a payment but disagreed
-// with it.
-type Mismatch struct {
-	File     string `json:"file"` // the file's SHA-256
-	Line     int    `json:"line"`
-	Position uint64 `json:"position"`
-}
-
-// New returns an empty view decoding with reg (which must hold the
-// household, fund and reconcile types).
-func New(reg *events.Registry, cfg Config) (*View, error) {
+// New returns the view named name (Name, or another for a rebuild beside
+// the live one) on ms, decoding with reg (which must hold the household,
+// fund and reconcile types); streams (the log; nil only in tests that fold
+// every household from its first event) refolds a household whose state
+// is not cached.
+func New(reg *events.Registry, ms modelstore.Store, name string, streams homes.Streams, cfg Config) (*View, error) {
 	if reg == nil || !reg.Known(household.TypeHouseholdRegistered) || !reg.Known(fund.TypePaymentInstructed) || !reg.Known(reconcile.TypeLineMismatched) {
 		return nil, errors.New("redflags: New needs a registry with the household, fund and reconcile types")
+	}
+	if ms == nil {
+		return nil, errors.New("redflags: New needs a model store")
+	}
+	if err := modelstore.CheckModel(name); err != nil {
+		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	v := &View{reg: reg, cfg: cfg}
-	v.reset()
+	v := &View{reg: reg, cfg: cfg, ms: ms, name: name, homes: homes.NewFolder(reg, streams), cache: newLRU[[]byte](RecordCacheMax), objs: newLRU[any](RecordCacheMax)}
+	v.cached.Store(^uint64(0)) // empty caches agree with any checkpoint, but say none until the first batch
 	return v, nil
 }
 
-// Name implements projections.Projection.
-func (v *View) Name() string { return Name }
+// Name implements projections.Model.
+func (v *View) Name() string { return v.name }
 
-// Reset implements projections.Projection.
-func (v *View) Reset(context.Context) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.reset()
-	return nil
-}
+// Checkpoint implements projections.Model.
+func (v *View) Checkpoint(ctx context.Context) (uint64, error) { return v.ms.Checkpoint(ctx, v.name) }
 
-func (v *View) reset() {
-	v.position, v.households, v.appropriations = 0, map[string]*home{}, map[string]*appropriation{}
-	v.projects, v.payments, v.order, v.mismatches = map[string]*project{}, map[string]*payment{}, nil, map[string]Mismatch{}
-	v.backfills = nil
-}
-
-// Position is the last event applied.
+// Position is the last event the committed state includes (0 on error:
+// the answer then claims nothing).
 func (v *View) Position() uint64 {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	return v.position
+	p, err := v.ms.Checkpoint(context.Background(), v.name)
+	if err != nil {
+		return 0
+	}
+	return p
 }
 
-// Apply implements projections.Projection. An event the rules could not
-// have written stops the view at its position.
-func (v *View) Apply(_ context.Context, ev events.Event) error {
-	relevant := strings.HasPrefix(ev.Stream, household.StreamPrefix) || strings.HasPrefix(ev.Stream, fund.PoolStreamPrefix) ||
+// Reset implements projections.Model.
+func (v *View) Reset(ctx context.Context) error {
+	v.drop()
+	return v.ms.Drop(ctx, v.name)
+}
+
+func (v *View) drop() {
+	v.cache.clear()
+	v.objs.clear()
+	v.homes.Drop()
+	v.cached.Store(^uint64(0)) // agrees with no checkpoint until the next commit
+}
+
+// relevant says whether the view reads ev.
+func relevant(ev events.Event) bool {
+	return strings.HasPrefix(ev.Stream, household.StreamPrefix) || strings.HasPrefix(ev.Stream, fund.PoolStreamPrefix) ||
 		strings.HasPrefix(ev.Stream, fund.ProjectStreamPrefix) || ev.Type == reconcile.TypeLineMismatched
-	var p events.Payload
-	if relevant {
-		var err error
-		if p, err = v.reg.Decode(ev); err != nil {
-			return fmt.Errorf("redflags: %w", err)
-		}
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if relevant {
-		var err error
-		if strings.HasPrefix(ev.Stream, household.StreamPrefix) {
-			err = v.applyHousehold(ev, p)
-		} else {
-			err = v.applyFund(ev, p)
-		}
-		if err != nil {
-			return fmt.Errorf("redflags: position %d: %w", ev.Position, err)
-		}
-		if ev.Meta.Backfill {
-			v.noteBackfill(ev)
-		}
-	}
-	v.position = ev.Position
-	return nil
 }
 
-// noteBackfill keeps a backfilled household or fund event for its flag;
-// an event whose county cannot be told (a stream named otherwise) is kept
-// under no county and so listed to the nation only.
-func (v *View) noteBackfill(ev events.Event) {
-	b := backfill{id: ev.ID.String(), typ: ev.Type, actor: ev.Meta.ActorID, occurredAt: ev.Meta.OccurredAt,
-		recordedAt: ev.RecordedAt, position: ev.Position}
-	name := ev.Stream
-	for _, prefix := range []string{household.StreamPrefix, fund.PoolStreamPrefix, fund.ProjectStreamPrefix} {
-		name = strings.TrimPrefix(name, prefix)
+// ApplyBatch implements projections.Model: it folds evs into the records
+// they touch, computes the flags of those records again, and commits it
+// all with the checkpoint. An event the rules could not have written stops
+// the batch, and nothing of it is committed.
+func (v *View) ApplyBatch(ctx context.Context, evs []projections.Decoded) error {
+	if len(evs) == 0 {
+		return nil
 	}
-	if f, err := domain.ParseFileNumber(name); err == nil && strings.HasPrefix(ev.Stream, household.StreamPrefix) {
-		b.place = f.Village().String()
-		name = b.place
-	}
-	if len(name) >= 6 {
-		b.county, _ = fund.ParseCounty(name[:6])
-	}
-	v.backfills = append(v.backfills, b)
-}
-
-func (v *View) applyHousehold(ev events.Event, p events.Payload) error {
-	file := strings.TrimPrefix(ev.Stream, household.StreamPrefix)
-	h := v.households[file]
-	if h == nil {
-		h = &home{deaths: map[string]uint64{}}
-	}
-	next, err := household.Evolve(h.state, ev, p)
+	cp, err := v.ms.Checkpoint(ctx, v.name)
 	if err != nil {
 		return err
 	}
-	h.state = next
-	h.positions = append(h.positions, ev.Position)
-	if d, ok := p.(*household.MemberDied); ok {
-		h.deaths[d.ResidentID.String()] = ev.Position
+	if cp != v.cached.Load() {
+		v.drop()
 	}
-	v.households[file] = h
-	return nil
-}
-
-func (v *View) applyFund(ev events.Event, p events.Payload) error {
-	switch e := p.(type) {
-	case *fund.AppropriationReceived:
-		v.appropriations[e.County.String()+"|"+e.Document] = &appropriation{county: e.County.String(), document: e.Document,
-			amountFen: e.AmountFen, at: ev.Meta.OccurredAt, position: ev.Position}
-	case *fund.AppropriationCorrected:
-		if a := v.appropriations[e.County.String()+"|"+e.Document]; a != nil {
-			s, ok := domain.AddFen(a.correctedFen, e.AmountFen)
-			if !ok || s > a.amountFen {
-				return fmt.Errorf("appropriation %q: corrections of %d+%d fen exceed its %d", e.Document, a.correctedFen, e.AmountFen, a.amountFen)
-			}
-			a.correctedFen = s
-		}
-	case *fund.Allocated:
-		for _, d := range e.Draws {
-			if a := v.appropriations[e.County.String()+"|"+d.Document]; a != nil {
-				a.allocations = append(a.allocations, ev.Position)
-			}
-		}
-	case *fund.PublicityStarted:
-		id := strings.TrimPrefix(ev.Stream, fund.ProjectStreamPrefix)
-		pub := *e
-		v.projects[id] = &project{publicity: &pub, publicityPos: ev.Position}
-	case *fund.PaymentInstructed:
-		pay := &payment{PaymentInstructed: *e, at: ev.Meta.OccurredAt, position: ev.Position, status: fund.StatusInstructed}
-		v.payments[e.Ref], v.order = pay, append(v.order, pay)
-		return v.commit(e.Project, e.Lots, 1)
-	case *fund.PaymentSettled:
-		return v.close(e.Ref, fund.StatusSettled, nil)
-	case *fund.PaymentFailed:
-		return v.close(e.Ref, e.Outcome, e.Lots)
-	case *fund.PaymentReversed:
-		return v.close(e.Ref, fund.StatusReversed, e.Lots)
-	case *fund.PaymentAcknowledged:
-		pay, ok := v.payments[e.Ref]
-		if !ok {
-			return fmt.Errorf("acknowledgement of payment %s, never instructed", e.Ref)
-		}
-		a := *e
-		pay.ack, pay.ackPosition = &a, ev.Position
-	case *reconcile.LineMismatched:
-		v.mismatches[e.PaymentRef] = Mismatch{File: strings.TrimPrefix(ev.Stream, reconcile.StreamPrefix), Line: e.Line, Position: ev.Position}
-	}
-	return nil
-}
-
-func (v *View) close(ref string, st fund.PaymentStatus, lots []fund.Lot) error {
-	pay, ok := v.payments[ref]
-	if !ok {
-		return fmt.Errorf("payment %s was never instructed", ref)
-	}
-	pay.status = st
-	return v.commit(pay.Project, lots, -1)
-}
-
-// commit counts the lots of a live payment against their appropriations
-// (sign 1) or gives them back (-1). The sum is checked: what live payments
-// drew from an appropriation is from zero to its amount, and anything else
-// (or an overflow) is an impossible event, never a wrapped figure.
-func (v *View) commit(p fund.ProjectID, lots []fund.Lot, sign int) error {
-	for _, l := range lots {
-		a := v.appropriations[p.County().String()+"|"+l.Document]
-		if a == nil {
+	t := newFold(ctx, v)
+	for _, ev := range evs {
+		if !relevant(ev.Event) {
 			continue
 		}
-		next, ok := domain.AddFen(a.committedFen, l.AmountFen)
-		if sign < 0 {
-			next, ok = domain.SubFen(a.committedFen, l.AmountFen)
+		p := ev.Payload
+		if p == nil {
+			var err error
+			if p, err = v.reg.Decode(ev.Event); err != nil {
+				v.drop()
+				return fmt.Errorf("redflags: position %d: %w", ev.Position, err)
+			}
 		}
-		if !ok || next < 0 || next > a.amountFen-a.correctedFen {
-			return fmt.Errorf("appropriation %q: live payments would draw %d%+d×%d fen of its %d", l.Document, a.committedFen, sign, l.AmountFen, a.amountFen)
+		if err := t.apply(ev.Event, p); err != nil {
+			v.drop()
+			return fmt.Errorf("redflags: position %d: %w", ev.Position, err)
 		}
-		a.committedFen = next
 	}
+	if err := t.flush(); err != nil {
+		v.drop()
+		return fmt.Errorf("redflags: batch ending at %d: %w", evs[len(evs)-1].Position, err)
+	}
+	if err := v.ms.Commit(ctx, v.name, t.batch(), evs[len(evs)-1].Position); err != nil {
+		v.drop()
+		return fmt.Errorf("redflags: commit at %d: %w", evs[len(evs)-1].Position, err)
+	}
+	t.committed()
+	t.cacheRecords()
+	v.cached.Store(evs[len(evs)-1].Position)
 	return nil
 }
