@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -168,7 +168,7 @@ var demoFailures = []struct {
 }
 
 func (w *demoWorld) planFunds(n int) {
-	f := &demoFunds{byDoc: map[string]*demoAppropriation{}, scale: float64(n) / demoHouseholdsDefault}
+	f := &demoFunds{byDoc: map[string]*demoAppropriation{}, scale: float64(n) / HouseholdsDefault}
 	w.funds = f
 	f.fin = w.official("fin", domain.RoleCountyFinance, demoCountyCode)
 	f.cashier = w.official("fin", domain.RoleCountyFinance, demoCountyCode)
@@ -991,9 +991,9 @@ func (w *demoWorld) amounts() {
 
 func roundUp(x, unit int64) int64 { return (x + unit - 1) / unit * unit }
 
-// demoMoney is the fund ledger as a load left it, read from the funds read
+// Money is the fund ledger as a load left it, read from the funds read
 // model once it has caught up with the log.
-type demoMoney struct {
+type Money struct {
 	Appropriations  int
 	AppropriatedFen domain.Fen
 	AllocatedFen    domain.Fen
@@ -1017,17 +1017,17 @@ type demoMoney struct {
 }
 
 // IdleFen is what is neither paid out nor at the bank.
-func (m demoMoney) IdleFen() domain.Fen { return m.IdlePoolFen + m.IdleProjectFen }
+func (m Money) IdleFen() domain.Fen { return m.IdlePoolFen + m.IdleProjectFen }
 
 // money reads the ledger from the read model as of now, once it has applied
 // every event in store.
-func (w *demoWorld) money(ctx context.Context, store events.Store, v *views, now time.Time) (demoMoney, error) {
-	m := demoMoney{Projects: map[string]fund.ProjectStatus{}, Planned: map[string]fund.ProjectStatus{}}
+func (w *demoWorld) money(ctx context.Context, store events.Store, v Ledger, now time.Time) (Money, error) {
+	m := Money{Projects: map[string]fund.ProjectStatus{}, Planned: map[string]fund.ProjectStatus{}}
 	head, err := store.Head(ctx)
 	if err != nil {
 		return m, err
 	}
-	if err := v.waitFor(ctx, head); err != nil {
+	if err := v.WaitFor(ctx, head); err != nil {
 		return m, err
 	}
 	j, err := domain.ParseJurisdiction(demoCountyCode)
@@ -1038,7 +1038,7 @@ func (w *demoWorld) money(ctx context.Context, store events.Store, v *views, now
 	if err != nil {
 		return m, err
 	}
-	pool, err := v.funds.Pool(j, county, now)
+	pool, err := v.Pool(j, county, now)
 	if err != nil {
 		return m, err
 	}
@@ -1057,7 +1057,7 @@ func (w *demoWorld) money(ctx context.Context, store events.Store, v *views, now
 		}
 	}
 	for _, p := range w.funds.projects {
-		s, err := v.funds.Project(j, mustProject(p.id))
+		s, err := v.Project(j, mustProject(p.id))
 		if err != nil {
 			return m, err
 		}
@@ -1076,7 +1076,7 @@ func (w *demoWorld) money(ctx context.Context, store events.Store, v *views, now
 		if err != nil {
 			return m, err
 		}
-		t, err := v.funds.DripTrail(j, f, 0, funds.PageLenMax)
+		t, err := v.DripTrail(j, f, 0, funds.PageLenMax)
 		if err != nil {
 			return m, err
 		}
@@ -1119,7 +1119,7 @@ func lotDocuments(lots []funds.LotTrail) []string {
 	return out
 }
 
-func (m demoMoney) print(w io.Writer) {
+func (m Money) print(w io.Writer) {
 	if m.Appropriations == 0 {
 		return
 	}
@@ -1142,14 +1142,14 @@ func (m demoMoney) print(w io.Writer) {
 	row("idle", m.IdleFen(), fmt.Sprintf("%s in the pool, %s at projects; %s of it appropriated over two years ago",
 		m.IdlePoolFen.Grouped(), m.IdleProjectFen.Grouped(), m.IdleOldFen.Grouped()))
 	fmt.Fprintf(w, "Acknowledged in person: %d household payments, %d of them for less than paid (each opened a complaint).\n", m.Acknowledged, m.Short)
-	by := countBy(m.Projects)
+	by := CountBy(m.Projects)
 	fmt.Fprint(w, "Projects by status:")
-	for _, st := range demoProjectStatuses {
+	for _, st := range ProjectStatuses {
 		fmt.Fprintf(w, " %s %d", st, by[st])
 	}
 	fmt.Fprintln(w)
 }
 
-// demoProjectStatuses are the project statuses in lifecycle order.
-var demoProjectStatuses = []fund.ProjectStatus{fund.StatusProposed, fund.StatusApproved, fund.StatusPublicized,
+// ProjectStatuses are the project statuses in lifecycle order.
+var ProjectStatuses = []fund.ProjectStatus{fund.StatusProposed, fund.StatusApproved, fund.StatusPublicized,
 	fund.StatusImplementing, fund.StatusCompleted, fund.StatusAccepted}

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -128,7 +128,7 @@ func (w *demoWorld) add(at time.Time, run func(ctx context.Context, c *demoClien
 
 // run sends the plan in time order (steps at the same instant in the order
 // they were planned), moving the clock to each step's instant first.
-func (w *demoWorld) run(ctx context.Context, c *demoClient, clock *demoClock, progress io.Writer) error {
+func (w *demoWorld) run(ctx context.Context, c *demoClient, clock *Clock, progress io.Writer) error {
 	if w.err != nil {
 		return w.err
 	}
