@@ -77,8 +77,8 @@ func TestDemoLoadsEveryStatusThroughTheAPIAndOnlyIntoAnEmptyStore(t *testing.T) 
 	for _, ev := range log {
 		streams[ev.Stream] = append(streams[ev.Stream], ev)
 		types[ev.Type]++
-		if ev.RecordedAt.Before(last) || ev.RecordedAt.After(demo.End) || ev.Meta.ActorID == "" {
-			t.Fatalf("event %d at %s by %q: not in order within %s..%s, or no actor", ev.Position, ev.RecordedAt, ev.Meta.ActorID, demo.Start, demo.End)
+		if ev.RecordedAt.Before(last) || ev.RecordedAt.After(sum.End) || ev.Meta.ActorID == "" {
+			t.Fatalf("event %d at %s by %q: not in order within %s..%s, or no actor", ev.Position, ev.RecordedAt, ev.Meta.ActorID, demo.Start, sum.End)
 		}
 		last = ev.RecordedAt
 	}
@@ -89,7 +89,7 @@ func TestDemoLoadsEveryStatusThroughTheAPIAndOnlyIntoAnEmptyStore(t *testing.T) 
 		if !strings.HasPrefix(name, household.StreamPrefix) {
 			continue
 		}
-		s, err := household.StateAt(reg, evs, demo.End)
+		s, err := household.StateAt(reg, evs, sum.End)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func checkDemoMoney(t *testing.T, sum demo.Summary, log []events.Event) {
 	j, _ := domain.ParseJurisdiction(demo.CountyCode)
 	kinds := map[redflags.Kind]int{}
 	for after := ""; ; {
-		page, err := flags.Flags(redflags.Query{Within: j, Now: demo.End, After: after, Limit: redflags.PageLenMax})
+		page, err := flags.Flags(redflags.Query{Within: j, Now: sum.End, After: after, Limit: redflags.PageLenMax})
 		if err != nil {
 			t.Fatal(err)
 		}

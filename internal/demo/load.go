@@ -4,8 +4,12 @@
 // tokens of realistic officials: so the demo can only record what the rules
 // accept, and what it records is what a county would have recorded. A
 // simulated clock, which the caller makes both the server's clock and the
-// store's, runs from the 2014 survey season to mid 2020, so that reads "as
-// of" a date show history.
+// store's, runs from the 2014 survey season up to the real now at the load:
+// the programme's years to 2020, the five consolidation years that
+// followed (exited households monitored for the risk of returning to
+// poverty, returns, support continuing), and the payments, complaints and
+// publicities of the last months, some open today. So reads "as of" a
+// date show history, and what a newcomer tries today works against it.
 package demo
 
 import (
@@ -41,13 +45,9 @@ const (
 	demoCensusPageLen = 1000
 )
 
-// The simulated clock's span: the first survey season to the end of June
-// 2020, before the programme's end and long before the real now.
-var (
-	Start              = time.Date(2014, 4, 1, 8, 0, 0, 0, complaint.ChinaTime)
-	End                = time.Date(2020, 6, 30, 18, 0, 0, 0, complaint.ChinaTime)
-	demoStart, demoEnd = Start, End
-)
+// Start is where the simulated clock starts: the first survey season. It
+// ends at the last step, before the real now the load began at.
+var Start = time.Date(2014, 4, 1, 8, 0, 0, 0, complaint.ChinaTime)
 
 // CountyCode is the demo county's division code (Weining's, which is real).
 const CountyCode = demoCountyCode
@@ -78,6 +78,8 @@ type Options struct {
 	Ledger   Ledger
 	// Progress, if not nil, hears of each simulated year as it is loaded.
 	Progress io.Writer
+	// Now is the real now the history runs up to; zero means time.Now().
+	Now time.Time
 }
 
 func (o Options) validate() error {
@@ -100,6 +102,10 @@ type Summary struct {
 	Requests   int
 	Cadres     int
 	Took       time.Duration
+	// Start and End are the simulated span; End is before the real now.
+	Start, End time.Time
+	// Today names what a newcomer can do today against the county.
+	Today Today
 	// Returned is a household that exited and fell back, for the as-of example.
 	Returned         string
 	ExitedAt, BackAt time.Time
@@ -116,7 +122,11 @@ func Load(ctx context.Context, h http.Handler, o Options) (Summary, error) {
 		return Summary{}, err
 	}
 	began := time.Now()
-	w := planDemo(o.Households, o.Seed)
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	w := planDemo(o.Households, o.Seed, now)
 	c := &demoClient{h: h, key: o.Key, clock: o.Clock}
 	if err := w.run(ctx, c, o.Clock, o.Progress); err != nil {
 		return Summary{}, err
@@ -131,6 +141,7 @@ func Load(ctx context.Context, h http.Handler, o Options) (Summary, error) {
 	}
 	sum.Money = money
 	sum.Requests, sum.Cadres = c.requests, w.cadres
+	sum.Start, sum.End, sum.Today = Start, o.Clock.Now(), w.todays()
 	if h := w.story.returned; h != nil {
 		sum.Returned, sum.ExitedAt, sum.BackAt = h.file, h.exitedAt, h.returnedAt
 	}
@@ -271,7 +282,7 @@ func CountBy[K comparable, V comparable](m map[K]V) map[V]int {
 func (s *Summary) Print(w io.Writer) {
 	fmt.Fprintf(w, "Loaded a synthetic %s into %s in %.1fs: %d events from %d requests, simulated %s to %s.\n",
 		demoCountyName, s.DataDir, s.Took.Seconds(), s.Events, s.Requests,
-		demoStart.Format(time.DateOnly), demoEnd.Format(time.DateOnly))
+		s.Start.Format(time.DateOnly), s.End.Format(time.DateOnly))
 	villages := 0
 	for _, t := range demoTowns {
 		villages += len(t.villages)

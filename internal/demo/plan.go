@@ -48,6 +48,12 @@ type demoWorld struct {
 	cadres     int
 	story      struct{ returned *demoHousehold }
 	funds      *demoFunds // the fund ledger's part of the plan
+	// end is the real now the load began at: the history runs up to it,
+	// and every step is before it. today is its day at 00:00 in China;
+	// cur is its year, the year of the identification round still under
+	// way; lastYE is the last year whose year-end reassessment is done.
+	end, today  time.Time
+	cur, lastYE int
 	err        error      // the first impossible step; a bug in the plan
 }
 
@@ -103,9 +109,13 @@ func (p demoPerson) body() map[string]any {
 		"labourAbility": p.labour, "schooling": p.schooling}
 }
 
-func planDemo(n int, seed uint64) *demoWorld {
+func planDemo(n int, seed uint64, end time.Time) *demoWorld {
 	w := &demoWorld{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), card: scorecard.Default(),
 		lines: domain.DefaultPovertyLines(), residents: map[string]bool{}, users: map[string]bool{}, decisions: map[string]int{}}
+	w.end = end.In(complaint.ChinaTime)
+	y, m, d := w.end.Date()
+	w.today = time.Date(y, m, d, 0, 0, 0, 0, complaint.ChinaTime)
+	w.cur, w.lastYE = y, y-1
 	w.places()
 	w.peopleAndTracks(n)
 	for _, h := range w.households {
@@ -117,11 +127,46 @@ func planDemo(n int, seed uint64) *demoWorld {
 	return w
 }
 
+// Today names parts of the county open today, for examples and tests.
+type Today struct {
+	// InPublicity is a household whose enrollment publicity is open today:
+	// anyone may object to it.
+	InPublicity string
+	// Enrollable is a household posted, unopposed and reviewed by the
+	// township: the county may enroll it today.
+	Enrollable string
+	// PayProject is a project implementing today with money left, and
+	// PayHousehold one of its beneficiaries still in the file.
+	PayProject, PayHousehold string
+}
+
+func (w *demoWorld) todays() Today {
+	var t Today
+	for _, h := range w.households {
+		switch {
+		case h.track == household.StatusPublicized && h.variant == "reviewed" && t.Enrollable == "":
+			t.Enrollable = h.file
+		case h.track == household.StatusPublicized && h.variant == "" && t.InPublicity == "":
+			t.InPublicity = h.file
+		}
+	}
+	if p := w.funds.open; p != nil {
+		t.PayProject = p.id
+		for _, h := range p.benef {
+			if h.inFile(w.end) && h.exitedAt.IsZero() {
+				t.PayHousehold = h.file
+				break
+			}
+		}
+	}
+	return t
+}
+
 // add schedules a step; an instant outside the simulated span is a bug in
 // the plan, reported before anything is sent.
 func (w *demoWorld) add(at time.Time, run func(ctx context.Context, c *demoClient) error) {
-	if (at.Before(demoStart) || at.After(demoEnd)) && w.err == nil {
-		w.err = fmt.Errorf("demo plan: a step at %s is outside %s..%s", at, demoStart, demoEnd)
+	if (at.Before(Start) || !at.Before(w.end)) && w.err == nil {
+		w.err = fmt.Errorf("demo plan: a step at %s is outside %s..%s", at, Start, w.end)
 	}
 	w.steps = append(w.steps, demoStep{at: at, run: run})
 }
@@ -185,6 +230,12 @@ func (w *demoWorld) workTime(t time.Time) time.Time {
 func (w *demoWorld) dayIn(lo, hi time.Time) time.Time {
 	days := int(hi.Sub(lo).Hours() / 24)
 	return w.workTime(lo.AddDate(0, 0, w.rng.IntN(days+1)))
+}
+
+// ago is an office-hours instant on a day lo to hi days before today
+// (lo at least 1, so it is before the real now).
+func (w *demoWorld) ago(lo, hi int) time.Time {
+	return w.dayIn(w.today.AddDate(0, 0, -hi), w.today.AddDate(0, 0, -lo))
 }
 
 // later is an office-hours instant lo to hi days after t.
