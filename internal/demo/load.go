@@ -93,6 +93,11 @@ func (o Options) validate() error {
 	return errors.Join(errs...)
 }
 
+// Plan plans the county of n households and seed up to now, sends
+// nothing, and says what it leaves open today: what Load of the same
+// households, seed and day leaves.
+func Plan(n int, seed uint64, now time.Time) Today { return planDemo(n, seed, now).todays() }
+
 // Summary is what a load wrote.
 type Summary struct {
 	DataDir    string

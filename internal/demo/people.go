@@ -21,7 +21,7 @@ var demoShares = []struct {
 	{household.StatusRegistered, 10, 1, nil},
 	{household.StatusSurveyed, 15, 2, nil},
 	{household.StatusProposed, 10, 1, nil},
-	{household.StatusPublicized, 12, 2, []string{"reviewed", ""}}, // reviewed: the county may enroll it today
+	{household.StatusPublicized, 12, 2, []string{"reviewed", ""}},                          // reviewed: the county may enroll it today
 	{household.StatusRejected, 15, 3, []string{"objection", "county", "review", "county"}}, // one objection upheld; see variant
 	{household.StatusExitProposed, 8, 1, nil},
 	{household.StatusExitPublicized, 8, 1, nil},

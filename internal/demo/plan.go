@@ -54,7 +54,7 @@ type demoWorld struct {
 	// way; lastYE is the last year whose year-end reassessment is done.
 	end, today  time.Time
 	cur, lastYE int
-	err        error      // the first impossible step; a bug in the plan
+	err         error // the first impossible step; a bug in the plan
 }
 
 type demoTown struct {
