@@ -145,7 +145,7 @@ func Load(ctx context.Context, h http.Handler, o Options) (Summary, error) {
 		return Summary{}, err
 	}
 	sum.Money = money
-	sum.Requests, sum.Cadres = c.requests, w.cadres
+	sum.Requests, sum.Cadres = int(c.requests.Load()), w.cadres
 	sum.Start, sum.End, sum.Today = Start, o.Clock.Now(), w.todays()
 	if h := w.story.returned; h != nil {
 		sum.Returned, sum.ExitedAt, sum.BackAt = h.file, h.exitedAt, h.returnedAt
@@ -183,7 +183,7 @@ type demoClient struct {
 	h        http.Handler
 	key      ed25519.PrivateKey
 	clock    *Clock
-	requests int
+	requests atomic.Int64
 }
 
 // post sends body to path as a and returns the command's answer; any answer
@@ -204,7 +204,7 @@ func (c *demoClient) post(ctx context.Context, a demoActor, path string, body an
 	req.Header.Set("Authorization", "Bearer "+tok)
 	rec := httptest.NewRecorder()
 	c.h.ServeHTTP(rec, req)
-	c.requests++
+	c.requests.Add(1)
 	if rec.Code/100 != 2 {
 		return api.CommandResponse{}, fmt.Errorf("demo refused at %s: POST %s as %s (%s, %s) = %d\n%s\nrequest: %s",
 			now.Format("2006-01-02 15:04"), path, a.user, a.role, a.jur, rec.Code, strings.TrimSpace(rec.Body.String()), raw)

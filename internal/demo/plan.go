@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/drip-ledger/drip/api"
@@ -22,11 +24,15 @@ import (
 // is built from the seed alone, before anything is sent, so the same seed
 // gives the same requests in the same order at the same instants.
 
-// demoStep is one request of the plan. Its body is built when it runs,
-// since it may name what an earlier step recorded (an event's ID).
+// demoStep is one request of the plan. Its path and body are built when
+// it is sent, since they may name what an earlier step recorded (an event's
+// ID, a payment's reference).
 type demoStep struct {
-	at  time.Time
-	run func(ctx context.Context, c *demoClient) error
+	at    time.Time
+	actor demoActor
+	path  func() string
+	body  func() any
+	then  func(api.CommandResponse) // nil: the answer is not needed
 }
 
 type demoWorld struct {
@@ -162,49 +168,174 @@ func (w *demoWorld) todays() Today {
 	return t
 }
 
-// add schedules a step; an instant outside the simulated span is a bug in
-// the plan, reported before anything is sent.
-func (w *demoWorld) add(at time.Time, run func(ctx context.Context, c *demoClient) error) {
+// post schedules a request by a at at; body is called when it is sent, then
+// then (if any) with the answer. An instant outside the simulated span is a
+// bug in the plan, reported before anything is sent.
+func (w *demoWorld) post(at time.Time, a demoActor, path func() string, body func() any, then func(api.CommandResponse)) {
 	if (at.Before(Start) || !at.Before(w.end)) && w.err == nil {
 		w.err = fmt.Errorf("demo plan: a step at %s is outside %s..%s", at, Start, w.end)
 	}
-	w.steps = append(w.steps, demoStep{at: at, run: run})
+	w.steps = append(w.steps, demoStep{at: at, actor: a, path: path, body: body, then: then})
 }
 
+// Sending the plan concurrently: requests to different aggregates go out
+// together, so the store's group commit writes them with one fdatasync,
+// while each aggregate's requests go one after the other. The clock is the
+// newest request's instant, so a request in flight may be decided and
+// recorded up to runLead after its planned instant, never before it: the
+// plan keeps every "before" rule (an objection before the publicity ends,
+// an acknowledgement in time) days clear of its edge, and a request waits
+// for every request more than runLead older than itself, so what it reads of
+// another aggregate (the household a payment is for, the event a
+// resolution names) is there.
+const (
+	runInFlightMax = 32
+	runLead        = 10 * time.Minute
+)
+
 // run sends the plan in time order (steps at the same instant in the order
-// they were planned), moving the clock to each step's instant first.
+// they were planned), moving the clock forward to each step's instant as it
+// is sent.
 func (w *demoWorld) run(ctx context.Context, c *demoClient, clock *Clock, progress io.Writer) error {
 	if w.err != nil {
 		return w.err
 	}
 	slices.SortStableFunc(w.steps, func(a, b demoStep) int { return a.at.Compare(b.at) })
+	f := newFlight()
+	defer context.AfterFunc(ctx, f.wake)()
 	year := 0
-	for _, s := range w.steps {
-		if err := ctx.Err(); err != nil {
+	for i := range w.steps {
+		s := &w.steps[i]
+		f.mu.Lock() // a path may read what a step in flight's then writes
+		key := stepKey(s)
+		f.mu.Unlock()
+		if err := f.wait(ctx, key, s.at.Add(-runLead)); err != nil {
+			f.drain()
 			return err
 		}
+		path, body := s.path(), s.body() // after the steps it may name
 		clock.set(s.at)
 		if progress != nil && s.at.Year() != year {
 			year = s.at.Year()
-			fmt.Fprintf(progress, "demo: %d (%d of %d requests sent)\n", year, c.requests, len(w.steps))
+			fmt.Fprintf(progress, "demo: %d (%d of %d requests sent)\n", year, i, len(w.steps))
 		}
-		if err := s.run(ctx, c); err != nil {
-			return err
-		}
+		f.start(key, s.at)
+		go func() {
+			r, err := c.post(ctx, s.actor, path, body)
+			f.done(key, s.at, err, func() {
+				if err == nil && s.then != nil {
+					s.then(r)
+				}
+			})
+		}()
 	}
-	return nil
+	f.drain()
+	return f.err
 }
 
-// post schedules a request by a at at; body is called when it is sent, then
-// then (if any) with the answer.
-func (w *demoWorld) post(at time.Time, a demoActor, path func() string, body func() any, then func(api.CommandResponse)) {
-	w.add(at, func(ctx context.Context, c *demoClient) error {
-		r, err := c.post(ctx, a, path(), body())
-		if err == nil && then != nil {
-			then(r)
+// stepKey is the aggregate a step writes to: the first two segments of its
+// path, or for a registration or a new complaint, the one it creates.
+func stepKey(s *demoStep) string {
+	p := s.path()
+	switch p {
+	case "/households", "/complaints":
+		if b, ok := s.body().(map[string]any); ok {
+			id := b["fileNumber"]
+			if id == nil {
+				id = b["complaintId"]
+			}
+			return fmt.Sprintf("%s/%v", p, id)
 		}
-		return err
-	})
+	}
+	if i := strings.IndexByte(p[1:], '/'); i >= 0 {
+		if j := strings.IndexByte(p[i+2:], '/'); j >= 0 {
+			p = p[:i+2+j]
+		}
+	}
+	if strings.HasPrefix(p, "/pools/") {
+		return "/pools" // an allocation writes the pool and a project: one at a time
+	}
+	return p
+}
+
+// flight tracks the requests in flight: their aggregates and instants.
+type flight struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	keys map[string]bool
+	ats  map[time.Time]int
+	n    int
+	err  error
+}
+
+func newFlight() *flight {
+	f := &flight{keys: map[string]bool{}, ats: map[time.Time]int{}}
+	f.cond = sync.NewCond(&f.mu)
+	return f
+}
+
+// wait returns once key has no request in flight, no request planned
+// before oldest is in flight, and there is room for one more; or with the
+// first refusal.
+func (f *flight) wait(ctx context.Context, key string, oldest time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for f.err == nil && ctx.Err() == nil && (f.keys[key] || f.n >= runInFlightMax || f.older(oldest)) {
+		f.cond.Wait()
+	}
+	if f.err != nil {
+		return f.err
+	}
+	return ctx.Err()
+}
+
+// drain waits for every request in flight to be answered.
+func (f *flight) drain() {
+	f.mu.Lock()
+	for f.n > 0 {
+		f.cond.Wait()
+	}
+	f.mu.Unlock()
+}
+
+func (f *flight) wake() {
+	f.mu.Lock()
+	f.cond.Broadcast()
+	f.mu.Unlock()
+}
+
+func (f *flight) older(t time.Time) bool {
+	for at := range f.ats {
+		if at.Before(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *flight) start(key string, at time.Time) {
+	f.mu.Lock()
+	f.keys[key] = true
+	f.ats[at]++
+	f.n++
+	f.mu.Unlock()
+}
+
+// done ends key's request, running then under the lock, so that what it
+// records for later steps is seen by them.
+func (f *flight) done(key string, at time.Time, err error, then func()) {
+	f.mu.Lock()
+	then()
+	delete(f.keys, key)
+	if f.ats[at]--; f.ats[at] == 0 {
+		delete(f.ats, at)
+	}
+	f.n--
+	if err != nil && f.err == nil {
+		f.err = err
+	}
+	f.cond.Broadcast()
+	f.mu.Unlock()
 }
 
 // Randomness and time.
