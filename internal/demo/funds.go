@@ -41,9 +41,6 @@ import (
 const (
 	demoYuan = 100 // fen
 	demoWan  = 10_000 * demoYuan
-	// demoBeneficiariesMax bounds a project's households, as a township's
-	// project would be: a project's every command reads its whole stream.
-	demoBeneficiariesMax = 150
 )
 
 // demoAppropriation is an appropriation document and the fen the plan
@@ -324,7 +321,7 @@ func (w *demoWorld) assignBeneficiaries(p *demoProject, at time.Time, share floa
 		}
 	}
 	w.rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
-	k := min(int(math.Round(share*float64(len(pool)))), max(0, demoBeneficiariesMax-len(chosen)))
+	k := int(math.Round(share * float64(len(pool))))
 	chosen = append(chosen, pool[:k]...)
 	slices.SortFunc(chosen, func(a, b *demoHousehold) int { return compareFiles(a.file, b.file) })
 	t := at

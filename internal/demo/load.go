@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -184,16 +185,17 @@ type demoClient struct {
 	key      ed25519.PrivateKey
 	clock    *Clock
 	requests atomic.Int64
+	mu       sync.Mutex
+	tokens   map[string]clientToken // by user
 }
 
 // post sends body to path as a and returns the command's answer; any answer
 // but a 2xx is an error carrying the problem the server gave.
 func (c *demoClient) post(ctx context.Context, a demoActor, path string, body any) (api.CommandResponse, error) {
 	now := c.clock.Now()
-	tok, err := api.IssueToken(c.key, api.Claims{User: a.user, Role: a.role, Jurisdiction: a.jur,
-		IssuedAt: now.Unix(), ExpiresAt: now.Add(time.Hour).Unix()})
+	tok, err := c.token(a, now)
 	if err != nil {
-		return api.CommandResponse{}, fmt.Errorf("token for %s: %w", a.user, err)
+		return api.CommandResponse{}, err
 	}
 	raw, err := json.Marshal(body)
 	if err != nil {
@@ -214,6 +216,35 @@ func (c *demoClient) post(ctx context.Context, a demoActor, path string, body an
 		return out, fmt.Errorf("POST %s: answer: %w", path, err)
 	}
 	return out, nil
+}
+
+// token is a's token at now: one signature per official per
+// clientTokenTTL of simulated time, not one per request, as an official's
+// session would be.
+func (c *demoClient) token(a demoActor, now time.Time) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.tokens[a.user]; ok && now.Before(t.renew) && !now.Before(t.issued) {
+		return t.tok, nil
+	}
+	tok, err := api.IssueToken(c.key, api.Claims{User: a.user, Role: a.role, Jurisdiction: a.jur,
+		IssuedAt: now.Unix(), ExpiresAt: now.Add(clientTokenTTL).Unix()})
+	if err != nil {
+		return "", fmt.Errorf("token for %s: %w", a.user, err)
+	}
+	if c.tokens == nil {
+		c.tokens = map[string]clientToken{}
+	}
+	c.tokens[a.user] = clientToken{tok: tok, issued: now, renew: now.Add(clientTokenTTL - time.Hour)}
+	return tok, nil
+}
+
+// clientTokenTTL is the lifetime of the tokens the demo's officials use.
+const clientTokenTTL = 7 * 24 * time.Hour
+
+type clientToken struct {
+	tok           string
+	issued, renew time.Time
 }
 
 // demoCensus folds every household and complaint stream of store.
