@@ -53,8 +53,12 @@ Then prints ready-to-use tokens and example requests for drip serve.`, stderr)
 	dataDir := fs.String("data", "./drip-data", "data directory of the embedded store; it must hold no events yet")
 	n := fs.Int("households", demo.HouseholdsDefault, fmt.Sprintf("households to load, %d..%d", demo.HouseholdsMin, demo.HouseholdsMax))
 	seed := fs.Uint64("seed", 1, "seed of the synthetic county (same seed, same county)")
+	big := fs.Bool("county", false, fmt.Sprintf("write a county of real size instead (implied above %d households): households only, through the domain's deciders", demo.HouseholdsMax))
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *big || *n > demo.HouseholdsMax {
+		return runCounty(ctx, *dataDir, *n, *seed, stdout, stderr)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	sum, err := loadDemo(ctx, demoConfig{DataDir: *dataDir, Households: *n, Seed: *seed, Log: log, Progress: stderr})
@@ -63,6 +67,43 @@ Then prints ready-to-use tokens and example requests for drip serve.`, stderr)
 	}
 	sum.Print(stdout)
 	return printDemoTokens(stdout, *dataDir, api.DefaultConfig().Addr, &sum)
+}
+
+// runCounty writes a county of n households into the empty embedded store
+// in dataDir, on the demo's clock, and says how fast.
+func runCounty(ctx context.Context, dataDir string, n int, seed uint64, stdout, stderr io.Writer) error {
+	if n < 1 || n > demo.CountyHouseholdsMax {
+		fmt.Fprintf(stderr, "drip demo: --households must be 1..%d for a county\n", demo.CountyHouseholdsMax)
+		return errUsage
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	clock := &demo.Clock{}
+	reg := registry()
+	store, err := embedded.Open(dataDir, reg, embedded.Options{Now: clock.Now, Logger: log})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	res, err := loadCounty(ctx, dataDir, store, reg, clock, n, seed, stderr)
+	if cerr := store.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("closing the store: %w", cerr)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Wrote a county of %d households into %s: %d events in %.1fs, %.0f events/s, simulated %s to %s.\n",
+		res.Households, dataDir, res.Events, res.Took.Seconds(), res.EventsPerS(), demo.Start.Format(time.DateOnly), clock.Now().Format(time.DateOnly))
+	return printDemoTokens(stdout, dataDir, api.DefaultConfig().Addr, nil)
+}
+
+func loadCounty(ctx context.Context, dataDir string, store *embedded.Store, reg *events.Registry, clock *demo.Clock, n int, seed uint64, progress io.Writer) (demo.CountyResult, error) {
+	head, err := store.Head(ctx)
+	if err != nil {
+		return demo.CountyResult{}, err
+	}
+	if head > 0 {
+		return demo.CountyResult{}, &storeNotEmptyError{dir: dataDir, events: head}
+	}
+	return demo.County(ctx, demo.CountyOptions{Households: n, Seed: seed, Log: store, Registry: reg, Clock: clock, Progress: progress})
 }
 
 // demoBeforeServe is `drip serve --demo`: it loads n demo households into
