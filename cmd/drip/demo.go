@@ -42,16 +42,26 @@ func (e *storeNotEmptyError) Is(target error) bool { return target == errStoreNo
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", `
 Loads a synthetic Weining county (520526) into an EMPTY data directory: 4
-townships, 12 villages, households in every status from 2014 to mid 2020,
+townships, 12 villages, households in every status from 2014 up to today,
 cadres, measures, visits, objections, corrections, complaints, and the
 money: appropriation documents, projects from proposal to acceptance,
-payments to households settled, failed, acknowledged and reversed. Every fact
-is sent as an HTTP request to the real server (in-process, no network) with
-the tokens of village, township and county officials, so nothing is
-recorded that the rules refuse. The same --seed gives the same county.
-Then prints ready-to-use tokens and example requests for drip serve.`, stderr)
+payments to households settled, failed, acknowledged and reversed. After the
+programme's years come the consolidation years (2021-2025: households at
+risk of returning to poverty monitored, returns, support continuing) and
+the last months, so a payment, an objection to a publicity open today, a
+complaint or an enrollment made today works. Every fact is sent as an HTTP
+request to the real server (in-process, no network) with the tokens of
+village, township and county officials, so nothing is recorded that the
+rules refuse; the simulated clock ends just before the real now. The same
+--seed gives the same county on the same day. Then prints ready-to-use
+tokens and example requests for drip serve.
+
+With --county (implied above the story's maximum of households), writes a
+county of real size instead, up to 200,000 households of about 100 events
+each (households only: no money or complaints), through the household
+domain's decider rather than HTTP, and prints the rate.`, stderr)
 	dataDir := fs.String("data", "./drip-data", "data directory of the embedded store; it must hold no events yet")
-	n := fs.Int("households", demo.HouseholdsDefault, fmt.Sprintf("households to load, %d..%d", demo.HouseholdsMin, demo.HouseholdsMax))
+	n := fs.Int("households", demo.HouseholdsDefault, fmt.Sprintf("households to load, %d..%d (with --county 1..%d)", demo.HouseholdsMin, demo.HouseholdsMax, demo.CountyHouseholdsMax))
 	seed := fs.Uint64("seed", 1, "seed of the synthetic county (same seed, same county)")
 	big := fs.Bool("county", false, fmt.Sprintf("write a county of real size instead (implied above %d households): households only, through the domain's deciders", demo.HouseholdsMax))
 	if err := parse(fs, args); err != nil {

@@ -40,8 +40,12 @@ const (
 	CountyHouseholdsMax = 200_000
 	// countyAppendEventsMax bounds the events of one multi-stream append.
 	countyAppendEventsMax = 512
-	// countyChunk is how many households one worker takes at a time.
-	countyChunk = 64
+	// countyChunk is how many households one worker takes at a time: one
+	// multi-stream append's worth (events.MultiStreamsMax).
+	countyChunk = events.MultiStreamsMax
+	// countyWorkersPerCPU: most of a worker's time is its append's wait for
+	// the group commit, so many are in flight per CPU.
+	countyWorkersPerCPU = 32
 )
 
 // CountyLog is what County needs of the store: the atomic multi-stream
@@ -62,7 +66,7 @@ type CountyOptions struct {
 	Clock *Clock
 	// Now is the real now the history runs up to; zero means time.Now().
 	Now time.Time
-	// Workers decide in parallel; 0 means 8 per CPU.
+	// Workers decide in parallel; 0 means countyWorkersPerCPU per CPU.
 	Workers  int
 	Progress io.Writer
 }
@@ -107,7 +111,7 @@ func County(ctx context.Context, o CountyOptions) (CountyResult, error) {
 		now = time.Now()
 	}
 	if o.Workers <= 0 {
-		o.Workers = 8 * runtime.NumCPU()
+		o.Workers = countyWorkersPerCPU * runtime.NumCPU()
 	}
 	x, err := domain.NewExecutor(o.Log, o.Registry, func() (events.ID, error) { return events.NewID(rand.Reader) })
 	if err != nil {
