@@ -8,6 +8,7 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -252,6 +253,7 @@ func (c *county) calendar() []instant {
 			instant{at: at(y, 12, 10), name: "exit approval", work: func(h *countyHousehold) []household.Command { return c.exitEnd(h, y) }},
 			instant{at: at(y, 12, 18), name: "returns", work: func(h *countyHousehold) []household.Command { return c.fall(h, y) }})
 	}
+	slices.SortStableFunc(out, func(a, b instant) int { return a.at.Compare(b.at) })
 	return out
 }
 
