@@ -62,7 +62,7 @@ func TestServeDemoTakesTodaysCommands(t *testing.T) {
 			map[string]any{"complaintId": fmt.Sprintf("12317-%d-990001", now.Year()), "channel": "phone_12317",
 				"category": "money_not_received", "subject": map[string]any{"kind": "household", "ref": today.PayHousehold},
 				"division": today.PayHousehold[:12], "complainant": map[string]any{"kind": "anonymous"},
-				"text": "反映本月奖补资金未到账 / says this month's award has not arrived"}},
+				"text": "反映本月奖补资金未到账 / says the award of this month has not arrived"}},
 		{"an enrollment the township passed", "/households/" + today.Enrollable + "/enroll",
 			token("pao.today", domain.RoleCountyPAO, demo.CountyCode), map[string]any{"decisionRef": fmt.Sprintf("威扶办发〔%d〕99号", now.Year())}},
 	}

@@ -346,6 +346,7 @@ var TokenUsers = []struct {
 	{"PAO_TOKEN", "pao.chen.guoming", domain.RoleCountyPAO},
 	{"DESK_TOKEN", "desk.li.xiuying", domain.RoleComplaintDesk},
 	{"AUDIT_TOKEN", "audit.zhou.min", domain.RoleAuditor},
+	{"FIN_TOKEN", "fin.wang.fang", domain.RoleCountyFinance},
 }
 
 // PrintTokens prints tokens valid for TokenTTL from the real now, signed
@@ -379,5 +380,31 @@ func PrintTokens(w io.Writer, key ed25519.PrivateKey, keyPath, dataDir, addr str
 		fmt.Fprintf(w, "  # %s was paid from %s; every fen back to its documents:\n", sum.Money.Example, strings.Join(sum.Money.ExampleDocs, " and "))
 		fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $AUDIT_TOKEN\" '%s/households/%s/drip-trail'\n", base, sum.Money.Example)
 	}
+	if sum != nil {
+		printToday(w, base, sum.Today, time.Now().In(complaint.ChinaTime))
+	}
 	return nil
+}
+
+// printToday prints commands that work today against the county.
+func printToday(w io.Writer, base string, t Today, now time.Time) {
+	post := func(tok, path, body string) {
+		fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $%s\" -H 'Content-Type: application/json' %s%s -d '%s'\n", tok, base, path, body)
+	}
+	fmt.Fprintln(w, "\nCommands that work today:")
+	if t.InPublicity != "" {
+		fmt.Fprintf(w, "  # %s is in its publicity: anyone may object\n", t.InPublicity)
+		post("DESK_TOKEN", "/households/"+t.InPublicity+"/objections", `{"raisedBy":"王国明","statement":"他家去年盖了新房 / they built a new house last year"}`)
+	}
+	if t.Enrollable != "" {
+		fmt.Fprintf(w, "  # %s was posted unopposed and passed the township's review\n", t.Enrollable)
+		post("PAO_TOKEN", "/households/"+t.Enrollable+"/enroll", fmt.Sprintf(`{"decisionRef":"威扶办发〔%d〕99号"}`, now.Year()))
+	}
+	if t.PayProject != "" && t.PayHousehold != "" {
+		fmt.Fprintf(w, "  # project %s is implementing, with money left; %s is one of its households\n", t.PayProject, t.PayHousehold)
+		post("FIN_TOKEN", "/projects/"+t.PayProject+"/payments", fmt.Sprintf(`{"payee":"household","household":"%s","amountFen":150000,"purpose":"production_subsidy","period":"%s"}`,
+			t.PayHousehold, now.Format("2006-01")))
+		post("DESK_TOKEN", "/complaints", fmt.Sprintf(`{"complaintId":"12317-%d-990001","channel":"phone_12317","category":"money_not_received","subject":{"kind":"household","ref":"%s"},"division":"%s","complainant":{"kind":"anonymous"},"text":"反映本月奖补资金未到账 / says the award of this month has not arrived"}`,
+			now.Year(), t.PayHousehold, t.PayHousehold[:12]))
+	}
 }
