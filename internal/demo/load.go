@@ -137,6 +137,9 @@ func Load(ctx context.Context, h http.Handler, o Options) (Summary, error) {
 	if err := w.run(ctx, c, o.Clock, o.Progress); err != nil {
 		return Summary{}, err
 	}
+	// The history ends at the real now the load began at: what the server
+	// records next, on the real clock, comes after it.
+	o.Clock.set(w.end.Add(-time.Second))
 	money, err := w.money(ctx, o.Log, o.Ledger, o.Clock.Now())
 	if err != nil {
 		return Summary{}, err
