@@ -19,7 +19,9 @@ func TestPovertyLines(t *testing.T) {
 		{"2014 nominal", 2014, 280000, ""},
 		{"2016 nominal", 2016, 295200, ""},
 		{"a year before the standard is unknown", 2009, 0, domain.CodePovertyLineUnknown},
-		{"2020 is left to configuration", 2020, 0, domain.CodePovertyLineUnknown},
+		{"2020's placeholder, about 4,000 yuan", 2020, 400000, ""},
+		{"the consolidation years have a line, through 2026", 2026, 460000, ""},
+		{"a year beyond the table is unknown, not guessed", 2027, 0, domain.CodePovertyLineUnknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

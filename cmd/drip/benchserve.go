@@ -14,11 +14,12 @@ import (
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/internal/bench"
+	"github.com/drip-ledger/drip/internal/demo"
 )
 
 // benchCounty is the county the generator writes, the jurisdiction of the
 // benchmark's tokens.
-const benchCounty = demoCountyCode
+const benchCounty = demo.CountyCode
 
 // benchEventsPerHousehold is about how many events the demo generator
 // writes per household (5,800 for 300): --events is turned into households
@@ -74,10 +75,14 @@ larger at each run.`, stderr)
 	return nil
 }
 
-// benchGenerate is the county generator `drip bench serve` calls: the demo's,
-// through its current entry point.
+// benchGenerate is the county generator `drip bench serve` calls: the demo's
+// story (money, complaints, every status) up to its maximum of households,
+// the county generator of real size above it.
 func benchGenerate(progress io.Writer) func(ctx context.Context, dataDir string, households int) error {
 	return func(ctx context.Context, dataDir string, households int) error {
+		if households > demo.HouseholdsMax {
+			return runCounty(ctx, dataDir, households, 1, progress, progress)
+		}
 		log := slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		_, err := loadDemo(ctx, demoConfig{DataDir: dataDir, Households: households, Seed: 1, Log: log, Progress: progress})
 		return err

@@ -22,6 +22,7 @@ import (
 	"github.com/drip-ledger/drip/domain/reconcile"
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/events/embedded"
+	"github.com/drip-ledger/drip/internal/demo"
 	"github.com/drip-ledger/drip/projections"
 	"github.com/drip-ledger/drip/projections/modelstore"
 	"github.com/drip-ledger/drip/projections/redflags"
@@ -30,7 +31,7 @@ import (
 
 const demoTestHouseholds = 40
 
-func loadTestDemo(t *testing.T, dir string, seed uint64) demoSummary {
+func loadTestDemo(t *testing.T, dir string, seed uint64) demo.Summary {
 	t.Helper()
 	sum, err := loadDemo(context.Background(), demoConfig{DataDir: dir, Households: demoTestHouseholds, Seed: seed,
 		Log: slog.New(slog.DiscardHandler)})
@@ -74,12 +75,12 @@ func TestDemoLoadsEveryStatusThroughTheAPIAndOnlyIntoAnEmptyStore(t *testing.T) 
 	reg := registry()
 	streams := map[string][]events.Event{}
 	types := map[string]int{}
-	last := demoStart
+	last := demo.Start
 	for _, ev := range log {
 		streams[ev.Stream] = append(streams[ev.Stream], ev)
 		types[ev.Type]++
-		if ev.RecordedAt.Before(last) || ev.RecordedAt.After(demoEnd) || ev.Meta.ActorID == "" {
-			t.Fatalf("event %d at %s by %q: not in order within %s..%s, or no actor", ev.Position, ev.RecordedAt, ev.Meta.ActorID, demoStart, demoEnd)
+		if ev.RecordedAt.Before(last) || ev.RecordedAt.After(sum.End) || ev.Meta.ActorID == "" {
+			t.Fatalf("event %d at %s by %q: not in order within %s..%s, or no actor", ev.Position, ev.RecordedAt, ev.Meta.ActorID, demo.Start, sum.End)
 		}
 		last = ev.RecordedAt
 	}
@@ -90,7 +91,7 @@ func TestDemoLoadsEveryStatusThroughTheAPIAndOnlyIntoAnEmptyStore(t *testing.T) 
 		if !strings.HasPrefix(name, household.StreamPrefix) {
 			continue
 		}
-		s, err := household.StateAt(reg, evs, demoEnd)
+		s, err := household.StateAt(reg, evs, sum.End)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +101,7 @@ func TestDemoLoadsEveryStatusThroughTheAPIAndOnlyIntoAnEmptyStore(t *testing.T) 
 			capacity[c.ID] = household.CadreCapacity(c.Rank)
 		}
 	}
-	for _, st := range demoHouseholdStatuses {
+	for _, st := range demo.HouseholdStatuses {
 		if statuses[st] == 0 {
 			t.Errorf("no household is %s: %v", st, statuses)
 		}
@@ -110,8 +111,8 @@ func TestDemoLoadsEveryStatusThroughTheAPIAndOnlyIntoAnEmptyStore(t *testing.T) 
 			t.Errorf("cadre %s helps %d households, above the 4321 rule's %d", id, n, capacity[id])
 		}
 	}
-	complaints := countBy(sum.Complaints)
-	for _, st := range demoComplaintStatuses {
+	complaints := demo.CountBy(sum.Complaints)
+	for _, st := range demo.ComplaintStatuses {
 		if complaints[st] == 0 {
 			t.Errorf("no complaint is %s: %v", st, complaints)
 		}
@@ -145,12 +146,12 @@ func TestDemoLoadsEveryStatusThroughTheAPIAndOnlyIntoAnEmptyStore(t *testing.T) 
 			t.Fatal(err)
 		}
 		toks := regexp.MustCompile(`export [A-Z_]+=(\S+)`).FindAllStringSubmatch(out.String(), -1)
-		if len(toks) != len(demoTokenUsers) {
-			t.Fatalf("%d tokens printed, want %d:\n%s", len(toks), len(demoTokenUsers), out.String())
+		if len(toks) != len(demo.TokenUsers) {
+			t.Fatalf("%d tokens printed, want %d:\n%s", len(toks), len(demo.TokenUsers), out.String())
 		}
 		for _, m := range toks {
 			c, err := api.VerifyToken(key.Public().(ed25519.PublicKey), m[1], time.Now().Add(23*time.Hour))
-			if err != nil || c.Jurisdiction != demoCountyCode {
+			if err != nil || c.Jurisdiction != demo.CountyCode {
 				t.Errorf("token %s…: %+v, %v", m[1][:20], c, err)
 			}
 		}
@@ -174,7 +175,7 @@ func TestDemoLoadsEveryStatusThroughTheAPIAndOnlyIntoAnEmptyStore(t *testing.T) 
 }
 
 func TestDemoRefusesTooFewHouseholds(t *testing.T) {
-	_, err := loadDemo(context.Background(), demoConfig{DataDir: t.TempDir(), Households: demoHouseholdsMin - 1, Log: slog.New(slog.DiscardHandler)})
+	_, err := loadDemo(context.Background(), demoConfig{DataDir: t.TempDir(), Households: demo.HouseholdsMin - 1, Log: slog.New(slog.DiscardHandler)})
 	if err == nil || !strings.Contains(err.Error(), "households") {
 		t.Fatalf("too few households = %v", err)
 	}
@@ -193,7 +194,7 @@ func TestDemoMoneyKeepsEveryRule(t *testing.T) {
 	checkDemoMoney(t, sum, demoLog(t, dir))
 }
 
-func checkDemoMoney(t *testing.T, sum demoSummary, log []events.Event) {
+func checkDemoMoney(t *testing.T, sum demo.Summary, log []events.Event) {
 	t.Helper()
 	reg := registry()
 	if !reg.Known(reconcile.TypeLineMismatched) {
@@ -262,8 +263,8 @@ func checkDemoMoney(t *testing.T, sum demoSummary, log []events.Event) {
 	if d := cmp.Diff(sum.Money.Planned, sum.Money.Projects); d != "" || len(sum.Money.Projects) < 8 {
 		t.Errorf("projects are not where the plan left them (-planned +read):\n%s", d)
 	}
-	planned := countBy(sum.Money.Planned)
-	for _, st := range demoProjectStatuses {
+	planned := demo.CountBy(sum.Money.Planned)
+	for _, st := range demo.ProjectStatuses {
 		if planned[st] == 0 {
 			t.Errorf("the plan leaves no project %s: %v", st, planned)
 		}
@@ -287,10 +288,10 @@ func checkDemoMoney(t *testing.T, sum demoSummary, log []events.Event) {
 		}
 	}
 
-	j, _ := domain.ParseJurisdiction(demoCountyCode)
+	j, _ := domain.ParseJurisdiction(demo.CountyCode)
 	kinds := map[redflags.Kind]int{}
 	for after := ""; ; {
-		page, err := flags.Flags(context.Background(), redflags.Query{Within: j, Now: demoEnd, After: after, Limit: redflags.PageLenMax})
+		page, err := flags.Flags(context.Background(), redflags.Query{Within: j, Now: sum.End, After: after, Limit: redflags.PageLenMax})
 		if err != nil {
 			t.Fatal(err)
 		}

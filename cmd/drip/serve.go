@@ -14,6 +14,7 @@ import (
 
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/internal/demo"
 	"github.com/drip-ledger/drip/projections/forward"
 	"github.com/drip-ledger/drip/projections/notary"
 	"github.com/oklog/run"
@@ -43,7 +44,7 @@ finish first.`, stderr)
 	configFile := fs.String("config", "", "JSON file of poverty lines, complaint deadlines, holidays and a scorecards directory (see cmd/drip/config.go)")
 	forwardTo := fs.String("forward", "", "also publish every event, in order, to NATS JetStream at this URL (nats://127.0.0.1:4222), stream DRIP, subjects drip.TYPE")
 	every := fs.Duration("checkpoint-interval", 10*time.Second, "the longest a signed checkpoint trails the log")
-	demo := fs.Bool("demo", false, "load the demo county first if --data holds no events (see drip demo -h), and print ready-to-use tokens")
+	withDemo := fs.Bool("demo", false, "load the demo county first if --data holds no events (see drip demo -h), and print ready-to-use tokens")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -52,19 +53,19 @@ finish first.`, stderr)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	if *demo && *storeURL != "" && storeDir(*storeURL) != *dataDir {
+	if *withDemo && *storeURL != "" && storeDir(*storeURL) != *dataDir {
 		fmt.Fprintln(stderr, "--demo loads the embedded store in --data; load another store with drip migrate")
 		return errUsage
 	}
-	sc := serveConfig{API: cfg, DataDir: *dataDir, Store: *storeURL, Origin: *origin, CheckpointInterval: *every, Settings: set, Forward: *forwardTo, Demo: *demo}
-	if *demo {
+	sc := serveConfig{API: cfg, DataDir: *dataDir, Store: *storeURL, Origin: *origin, CheckpointInterval: *every, Settings: set, Forward: *forwardTo, Demo: *withDemo}
+	if *withDemo {
 		// Listen before loading, so liveness answers during the load.
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
 			return err
 		}
 		sc.Listener, err = whileLoading(ctx, ln, func() error {
-			return demoBeforeServe(ctx, *dataDir, ln.Addr().String(), demoHouseholdsDefault, stdout, stderr)
+			return demoBeforeServe(ctx, *dataDir, ln.Addr().String(), demo.HouseholdsDefault, stdout, stderr)
 		})
 		if err != nil {
 			return err

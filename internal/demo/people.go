@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"fmt"
@@ -21,7 +21,7 @@ var demoShares = []struct {
 	{household.StatusRegistered, 10, 1, nil},
 	{household.StatusSurveyed, 15, 2, nil},
 	{household.StatusProposed, 10, 1, nil},
-	{household.StatusPublicized, 12, 1, nil},
+	{household.StatusPublicized, 12, 2, []string{"reviewed", ""}},                          // reviewed: the county may enroll it today
 	{household.StatusRejected, 15, 3, []string{"objection", "county", "review", "county"}}, // one objection upheld; see variant
 	{household.StatusExitProposed, 8, 1, nil},
 	{household.StatusExitPublicized, 8, 1, nil},
@@ -127,9 +127,9 @@ func (w *demoWorld) weighted(weights []float64) int {
 func (w *demoWorld) roundFor(h *demoHousehold) int {
 	switch h.track {
 	case household.StatusRegistered, household.StatusProposed, household.StatusPublicized:
-		return 2020
+		return w.cur
 	case household.StatusSurveyed:
-		return pick(w, []int{2020, 2020, 2015, 2016})
+		return pick(w, []int{w.cur, w.cur, 2015, 2016})
 	case household.StatusEnrolled:
 		return pick(w, []int{2014, 2014, 2014, 2014, 2014, 2014, 2015, 2015, 2016, 2017})
 	case household.StatusRemoved:
@@ -143,22 +143,25 @@ func (w *demoWorld) roundFor(h *demoHousehold) int {
 }
 
 // turns are the years the household's story turns: exit, monitoring,
-// return, removal, withdrawal, and its visits.
+// return, removal, withdrawal, and its visits. Exits come by 2020, the
+// programme's end; from 2021, the five consolidation years, exited
+// households are monitored for the risk of returning to poverty (防止返贫
+// 监测), some fall back, and those still in the file keep their support.
 func (w *demoWorld) turns(h *demoHousehold) {
 	// later favours the later years of lo..hi, as exits came faster towards 2020.
 	later := func(lo, hi int) int { return lo + int(math.Sqrt(w.rng.Float64())*float64(hi-lo+1)) }
 	switch h.track {
 	case household.StatusExited:
-		h.exitYear = later(h.round+1, 2019)
-		if h.exitYear <= 2017 && w.chance(0.35) {
-			h.riskYear = w.between(h.exitYear+1, 2018)
+		h.exitYear = later(h.round+1, 2020)
+		if h.exitYear <= w.lastYE-2 && w.chance(0.35) {
+			h.riskYear = w.between(max(h.exitYear+1, 2021), w.lastYE-1) // monitored a year, then safe again
 		}
 	case household.StatusMonitored:
-		h.exitYear = later(h.round+1, 2018)
-		h.riskFrom = w.between(h.exitYear+1, 2019)
+		h.exitYear = later(h.round+1, 2020)
+		h.riskFrom = w.between(max(h.exitYear+1, 2021), w.lastYE)
 	case household.StatusReturned:
-		h.exitYear = later(h.round+1, 2018)
-		h.fallYear = w.between(h.exitYear+1, 2019)
+		h.exitYear = later(h.round+1, 2019)
+		h.fallYear = w.between(max(h.exitYear+1, 2021), w.lastYE)
 	case household.StatusRemoved:
 		if h.special != "included" { // that one is removed on a complaint; see planComplaints
 			h.removalYear = w.between(max(h.round+2, 2016), 2018)
@@ -167,7 +170,7 @@ func (w *demoWorld) turns(h *demoHousehold) {
 	if h.special == "withdraw" {
 		h.withdrawYear = w.between(h.round+1, 2018)
 	}
-	last := 2019
+	last := w.lastYE
 	if h.removalYear > 0 {
 		last = h.removalYear - 1
 	}

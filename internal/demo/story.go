@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"fmt"
@@ -75,13 +75,13 @@ func (w *demoWorld) script(h *demoHousehold) {
 	v := h.v
 	switch h.track {
 	case household.StatusRegistered:
-		w.register(h, w.dayIn(date(2020, 5, 6), date(2020, 6, 26)))
+		w.register(h, w.ago(4, 50))
 	case household.StatusSurveyed, household.StatusProposed, household.StatusPublicized:
 		r := w.round(v, h.round)
 		w.register(h, w.dayIn(r.surveyFrom, r.surveyTo))
 		year, band := h.round, bandNotPoor
-		if h.round == 2020 {
-			year, band = 2019, bandPoor
+		if h.round == w.cur {
+			year, band = w.cur-1, bandPoor
 			if h.track == household.StatusSurveyed && w.chance(0.4) {
 				band = bandNotPoor
 			}
@@ -91,8 +91,13 @@ func (w *demoWorld) script(h *demoHousehold) {
 			return
 		}
 		w.propose(h, r)
-		if h.track == household.StatusPublicized {
-			w.publicize(h, r.publicity, r.publicityDays)
+		if h.track == household.StatusPublicized && h.variant == "reviewed" {
+			// Posted earlier, passed by the township: the county may
+			// enroll it today.
+			end := w.publicize(h, w.ago(13, 14), household.PublicityDaysMin)
+			w.review(h, w.later(end, 1, 2), true, "程序规范，材料齐全 / procedure followed, file complete")
+		} else if h.track == household.StatusPublicized {
+			w.publicize(h, r.publicity, r.publicityDays) // open today
 		}
 	case household.StatusRejected:
 		w.rejected(h)
@@ -111,10 +116,10 @@ func (w *demoWorld) round(v *demoVillage, year int) *demoRound {
 		r.publicityDays = 10
 	}
 	switch year {
-	case 2020: // the 2019 autumn survey, appraised after the spring of 2020
-		r.surveyFrom, r.surveyTo = date(2019, 9, 5), date(2019, 10, 25)
-		r.appraisal = w.dayIn(date(2020, 6, 1), date(2020, 6, 9))
-		r.publicity, r.publicityDays = w.later(r.appraisal, 10, 16), household.PublicityDaysMin
+	case w.cur: // the round under way: surveyed some months ago, in publicity today
+		r.surveyFrom, r.surveyTo = w.today.AddDate(0, 0, -110), w.today.AddDate(0, 0, -60)
+		r.appraisal = w.ago(22, 30)
+		r.publicity, r.publicityDays = w.ago(2, 3), household.PublicityDaysMin
 	case 2014:
 		r.surveyFrom, r.surveyTo = date(2014, 4, 1), date(2014, 4, 28)
 		r.appraisal = w.dayIn(date(2014, 5, 8), date(2014, 5, 20))
@@ -122,7 +127,7 @@ func (w *demoWorld) round(v *demoVillage, year int) *demoRound {
 		r.surveyFrom, r.surveyTo = date(year, 3, 2), date(year, 4, 10)
 		r.appraisal = w.dayIn(date(year, 5, 6), date(year, 5, 20))
 	}
-	if year != 2020 {
+	if year != w.cur {
 		r.publicity = w.later(r.appraisal, 2, 4)
 		r.review = w.later(r.publicity.AddDate(0, 0, r.publicityDays), 2, 5)
 		r.decision = w.later(r.review, 4, 10)
@@ -264,7 +269,7 @@ func (w *demoWorld) helped(h *demoHousehold) {
 	h.enrolledAt = h.after(w.soon(r.decision))
 	w.post(h.enrolledAt, w.pao, h.path("/enroll"), func() any { return map[string]any{"decisionRef": r.decisionRef} }, nil)
 	w.help(h, h.enrolledAt)
-	last := 2019
+	last := w.lastYE
 	switch {
 	case h.removalYear > 0:
 		last = h.removalYear
@@ -282,7 +287,7 @@ func (w *demoWorld) helped(h *demoHousehold) {
 		w.yearEndOf(h, y)
 	}
 	if h.track == household.StatusExitProposed || h.track == household.StatusExitPublicized {
-		w.exit2020(h)
+		w.exitNow(h)
 	}
 }
 
@@ -333,7 +338,7 @@ func (w *demoWorld) midYear(h *demoHousehold, y int) {
 }
 
 // bandFor is the kind of result the household's reassessment of y has.
-func (h *demoHousehold) bandFor(y int) demoBand {
+func (h *demoHousehold) bandFor(y, lastYE int) demoBand {
 	switch {
 	case y == h.exitYear || y == h.withdrawYear:
 		return bandExit
@@ -344,7 +349,7 @@ func (h *demoHousehold) bandFor(y int) demoBand {
 		return bandExit
 	case y == h.fallYear:
 		return bandPoor
-	case y == 2019 && (h.track == household.StatusExitProposed || h.track == household.StatusExitPublicized):
+	case y == lastYE && (h.track == household.StatusExitProposed || h.track == household.StatusExitPublicized):
 		return bandExit
 	}
 	return bandStay
@@ -352,7 +357,7 @@ func (h *demoHousehold) bandFor(y int) demoBand {
 
 func (w *demoWorld) yearEndOf(h *demoHousehold, y int) {
 	at := h.after(w.soon(w.yearEnd(h.v, y)))
-	w.assess(h, at, household.KindReassessment, y, h.bandFor(y))
+	w.assess(h, at, household.KindReassessment, y, h.bandFor(y, w.lastYE))
 	switch y {
 	case h.exitYear:
 		w.exit(h, at, y)
@@ -402,10 +407,10 @@ func (w *demoWorld) exit(h *demoHousehold, at time.Time, y int) {
 	w.post(h.exitedAt, w.pao, h.path("/exit/approve"), func() any { return map[string]any{"decisionRef": ref} }, nil)
 }
 
-// exit2020 starts the exit the 2019 reassessment allows; the spring of 2020
-// delayed it, so it is still under way when the demo ends.
-func (w *demoWorld) exit2020(h *demoHousehold) {
-	w.proposeExit(h, w.dayIn(date(2020, 6, 1), date(2020, 6, 10)), 2019)
+// exitNow starts the exit the last year-end reassessment allows; it is
+// still under way today.
+func (w *demoWorld) exitNow(h *demoHousehold) {
+	w.proposeExit(h, w.ago(12, 20), w.lastYE)
 	if h.track != household.StatusExitPublicized {
 		return
 	}

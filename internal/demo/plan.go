@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/drip-ledger/drip/api"
@@ -22,11 +24,15 @@ import (
 // is built from the seed alone, before anything is sent, so the same seed
 // gives the same requests in the same order at the same instants.
 
-// demoStep is one request of the plan. Its body is built when it runs,
-// since it may name what an earlier step recorded (an event's ID).
+// demoStep is one request of the plan. Its path and body are built when
+// it is sent, since they may name what an earlier step recorded (an event's
+// ID, a payment's reference).
 type demoStep struct {
-	at  time.Time
-	run func(ctx context.Context, c *demoClient) error
+	at    time.Time
+	actor demoActor
+	path  func() string
+	body  func() any
+	then  func(api.CommandResponse) // nil: the answer is not needed
 }
 
 type demoWorld struct {
@@ -48,7 +54,13 @@ type demoWorld struct {
 	cadres     int
 	story      struct{ returned *demoHousehold }
 	funds      *demoFunds // the fund ledger's part of the plan
-	err        error      // the first impossible step; a bug in the plan
+	// end is the real now the load began at: the history runs up to it,
+	// and every step is before it. today is its day at 00:00 in China;
+	// cur is its year, the year of the identification round still under
+	// way; lastYE is the last year whose year-end reassessment is done.
+	end, today  time.Time
+	cur, lastYE int
+	err         error // the first impossible step; a bug in the plan
 }
 
 type demoTown struct {
@@ -103,9 +115,13 @@ func (p demoPerson) body() map[string]any {
 		"labourAbility": p.labour, "schooling": p.schooling}
 }
 
-func planDemo(n int, seed uint64) *demoWorld {
+func planDemo(n int, seed uint64, end time.Time) *demoWorld {
 	w := &demoWorld{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), card: scorecard.Default(),
 		lines: domain.DefaultPovertyLines(), residents: map[string]bool{}, users: map[string]bool{}, decisions: map[string]int{}}
+	w.end = end.In(complaint.ChinaTime)
+	y, m, d := w.end.Date()
+	w.today = time.Date(y, m, d, 0, 0, 0, 0, complaint.ChinaTime)
+	w.cur, w.lastYE = y, y-1
 	w.places()
 	w.peopleAndTracks(n)
 	for _, h := range w.households {
@@ -117,49 +133,209 @@ func planDemo(n int, seed uint64) *demoWorld {
 	return w
 }
 
-// add schedules a step; an instant outside the simulated span is a bug in
-// the plan, reported before anything is sent.
-func (w *demoWorld) add(at time.Time, run func(ctx context.Context, c *demoClient) error) {
-	if (at.Before(demoStart) || at.After(demoEnd)) && w.err == nil {
-		w.err = fmt.Errorf("demo plan: a step at %s is outside %s..%s", at, demoStart, demoEnd)
-	}
-	w.steps = append(w.steps, demoStep{at: at, run: run})
+// Today names parts of the county open today, for examples and tests.
+type Today struct {
+	// InPublicity is a household whose enrollment publicity is open today:
+	// anyone may object to it.
+	InPublicity string
+	// Enrollable is a household posted, unopposed and reviewed by the
+	// township: the county may enroll it today.
+	Enrollable string
+	// PayProject is a project implementing today with money left, and
+	// PayHousehold one of its beneficiaries still in the file.
+	PayProject, PayHousehold string
 }
 
+func (w *demoWorld) todays() Today {
+	var t Today
+	for _, h := range w.households {
+		switch {
+		case h.track == household.StatusPublicized && h.variant == "reviewed" && t.Enrollable == "":
+			t.Enrollable = h.file
+		case h.track == household.StatusPublicized && h.variant == "" && t.InPublicity == "":
+			t.InPublicity = h.file
+		}
+	}
+	if p := w.funds.open; p != nil {
+		t.PayProject = p.id
+		for _, h := range p.benef {
+			if h.inFile(w.end) && h.exitedAt.IsZero() {
+				t.PayHousehold = h.file
+				break
+			}
+		}
+	}
+	return t
+}
+
+// post schedules a request by a at at; body is called when it is sent, then
+// then (if any) with the answer. An instant outside the simulated span is a
+// bug in the plan, reported before anything is sent.
+func (w *demoWorld) post(at time.Time, a demoActor, path func() string, body func() any, then func(api.CommandResponse)) {
+	if (at.Before(Start) || !at.Before(w.end)) && w.err == nil {
+		w.err = fmt.Errorf("demo plan: a step at %s is outside %s..%s", at, Start, w.end)
+	}
+	w.steps = append(w.steps, demoStep{at: at, actor: a, path: path, body: body, then: then})
+}
+
+// Sending the plan concurrently: requests to different aggregates go out
+// together, so the store's group commit writes them with one fdatasync,
+// while each aggregate's requests go one after the other. The clock is the
+// newest request's instant, so a request in flight may be decided and
+// recorded up to runLead after its planned instant, never before it: the
+// plan keeps every "before" rule (an objection before the publicity ends,
+// an acknowledgement in time) days clear of its edge, and a request waits
+// for every request more than runLead older than itself, so what it reads of
+// another aggregate (the household a payment is for, the event a
+// resolution names) is there.
+const (
+	runInFlightMax = 32
+	runLead        = 10 * time.Minute
+)
+
 // run sends the plan in time order (steps at the same instant in the order
-// they were planned), moving the clock to each step's instant first.
-func (w *demoWorld) run(ctx context.Context, c *demoClient, clock *demoClock, progress io.Writer) error {
+// they were planned), moving the clock forward to each step's instant as it
+// is sent.
+func (w *demoWorld) run(ctx context.Context, c *demoClient, clock *Clock, progress io.Writer) error {
 	if w.err != nil {
 		return w.err
 	}
 	slices.SortStableFunc(w.steps, func(a, b demoStep) int { return a.at.Compare(b.at) })
+	f := newFlight()
+	defer context.AfterFunc(ctx, f.wake)()
 	year := 0
-	for _, s := range w.steps {
-		if err := ctx.Err(); err != nil {
+	for i := range w.steps {
+		s := &w.steps[i]
+		f.mu.Lock() // a path may read what a step in flight's then writes
+		key := stepKey(s)
+		f.mu.Unlock()
+		if err := f.wait(ctx, key, s.at.Add(-runLead)); err != nil {
+			f.drain()
 			return err
 		}
+		path, body := s.path(), s.body() // after the steps it may name
 		clock.set(s.at)
 		if progress != nil && s.at.Year() != year {
 			year = s.at.Year()
-			fmt.Fprintf(progress, "demo: %d (%d of %d requests sent)\n", year, c.requests, len(w.steps))
+			fmt.Fprintf(progress, "demo: %d (%d of %d requests sent)\n", year, i, len(w.steps))
 		}
-		if err := s.run(ctx, c); err != nil {
-			return err
-		}
+		f.start(key, s.at)
+		go func() {
+			r, err := c.post(ctx, s.actor, path, body)
+			f.done(key, s.at, err, func() {
+				if err == nil && s.then != nil {
+					s.then(r)
+				}
+			})
+		}()
 	}
-	return nil
+	f.drain()
+	return f.err
 }
 
-// post schedules a request by a at at; body is called when it is sent, then
-// then (if any) with the answer.
-func (w *demoWorld) post(at time.Time, a demoActor, path func() string, body func() any, then func(api.CommandResponse)) {
-	w.add(at, func(ctx context.Context, c *demoClient) error {
-		r, err := c.post(ctx, a, path(), body())
-		if err == nil && then != nil {
-			then(r)
+// stepKey is the aggregate a step writes to: the first two segments of its
+// path, or for a registration or a new complaint, the one it creates.
+func stepKey(s *demoStep) string {
+	p := s.path()
+	switch p {
+	case "/households", "/complaints":
+		if b, ok := s.body().(map[string]any); ok {
+			id := b["fileNumber"]
+			if id == nil {
+				id = b["complaintId"]
+			}
+			return fmt.Sprintf("%s/%v", p, id)
 		}
-		return err
-	})
+	}
+	if i := strings.IndexByte(p[1:], '/'); i >= 0 {
+		if j := strings.IndexByte(p[i+2:], '/'); j >= 0 {
+			p = p[:i+2+j]
+		}
+	}
+	if strings.HasPrefix(p, "/pools/") {
+		return "/pools" // an allocation writes the pool and a project: one at a time
+	}
+	return p
+}
+
+// flight tracks the requests in flight: their aggregates and instants.
+type flight struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	keys map[string]bool
+	ats  map[time.Time]int
+	n    int
+	err  error
+}
+
+func newFlight() *flight {
+	f := &flight{keys: map[string]bool{}, ats: map[time.Time]int{}}
+	f.cond = sync.NewCond(&f.mu)
+	return f
+}
+
+// wait returns once key has no request in flight, no request planned
+// before oldest is in flight, and there is room for one more; or with the
+// first refusal.
+func (f *flight) wait(ctx context.Context, key string, oldest time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for f.err == nil && ctx.Err() == nil && (f.keys[key] || f.n >= runInFlightMax || f.older(oldest)) {
+		f.cond.Wait()
+	}
+	if f.err != nil {
+		return f.err
+	}
+	return ctx.Err()
+}
+
+// drain waits for every request in flight to be answered.
+func (f *flight) drain() {
+	f.mu.Lock()
+	for f.n > 0 {
+		f.cond.Wait()
+	}
+	f.mu.Unlock()
+}
+
+func (f *flight) wake() {
+	f.mu.Lock()
+	f.cond.Broadcast()
+	f.mu.Unlock()
+}
+
+func (f *flight) older(t time.Time) bool {
+	for at := range f.ats {
+		if at.Before(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *flight) start(key string, at time.Time) {
+	f.mu.Lock()
+	f.keys[key] = true
+	f.ats[at]++
+	f.n++
+	f.mu.Unlock()
+}
+
+// done ends key's request, running then under the lock, so that what it
+// records for later steps is seen by them.
+func (f *flight) done(key string, at time.Time, err error, then func()) {
+	f.mu.Lock()
+	then()
+	delete(f.keys, key)
+	if f.ats[at]--; f.ats[at] == 0 {
+		delete(f.ats, at)
+	}
+	f.n--
+	if err != nil && f.err == nil {
+		f.err = err
+	}
+	f.cond.Broadcast()
+	f.mu.Unlock()
 }
 
 // Randomness and time.
@@ -185,6 +361,12 @@ func (w *demoWorld) workTime(t time.Time) time.Time {
 func (w *demoWorld) dayIn(lo, hi time.Time) time.Time {
 	days := int(hi.Sub(lo).Hours() / 24)
 	return w.workTime(lo.AddDate(0, 0, w.rng.IntN(days+1)))
+}
+
+// ago is an office-hours instant on a day lo to hi days before today
+// (lo at least 1, so it is before the real now).
+func (w *demoWorld) ago(lo, hi int) time.Time {
+	return w.dayIn(w.today.AddDate(0, 0, -hi), w.today.AddDate(0, 0, -lo))
 }
 
 // later is an office-hours instant lo to hi days after t.

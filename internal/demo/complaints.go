@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"fmt"
@@ -266,16 +266,17 @@ func (w *demoWorld) cadreStory(h *demoHousehold) {
 // excludedStory: a rejected household complains, is not upheld, and
 // appeals in the last weeks of the demo.
 func (w *demoWorld) excludedStory(h *demoHousehold) {
-	c := w.receive(demoIntake{at: w.workTime(date(2020, 5, 6)), channel: complaint.ChannelLetter,
+	received := w.ago(56, 56)
+	c := w.receive(demoIntake{at: received, channel: complaint.ChannelLetter,
 		category: complaint.CategoryWronglyExcluded, subjectKind: complaint.SubjectHousehold, subject: func() string { return h.file },
 		village: h.v, complainant: h.head.name, text: "来信反映自家 " + fmt.Sprint(h.round) + " 年申请贫困户被县里否决，要求重新评定 / writes that the county rejected them and asks to be assessed again"})
 	at := w.acknowledge(c, w.later(c.received, 1, 2))
 	at = w.assign(c, w.later(at, 1, 1))
 	at = w.note(c, w.later(at, 4, 6), "复核：否决理由属实，仍不符合识别标准 / reviewed: the reason for the rejection holds")
-	at = w.resolve(c, w.workTime(date(2020, 5, 20)), nil, "县级否决理由经复核属实 / the county's reason was confirmed on review",
+	at = w.resolve(c, w.workTime(received.AddDate(0, 0, 14)), nil, "县级否决理由经复核属实 / the county's reason was confirmed on review",
 		"已书面答复，告知申诉渠道 / answered in writing, with how to appeal")
 	at = w.closeComplaint(c, w.later(at, 1, 1))
-	w.appeal(c, w.dayIn(date(2020, 6, 8), date(2020, 6, 10)), "不服答复，认为家庭收入测算偏高 / disputes the income estimate")
+	w.appeal(c, w.ago(20, 22), "不服答复，认为家庭收入测算偏高 / disputes the income estimate")
 }
 
 var demoFillerCategories = []complaint.Category{complaint.CategoryMoneyDeducted, complaint.CategoryProjectQuality,
@@ -287,17 +288,17 @@ func (w *demoWorld) filler(i int, status complaint.Status) {
 	var at time.Time
 	switch status {
 	case complaint.StatusClosed:
-		at = w.dayIn(date(2015, 9, 14), date(2020, 3, 31))
+		at = w.dayIn(date(2015, 9, 14), w.today.AddDate(0, 0, -90))
 	case complaint.StatusAppealed:
-		at = w.dayIn(date(2019, 9, 2), date(2020, 3, 31))
+		at = w.ago(90, 300)
 	case complaint.StatusResolved:
-		at = w.dayIn(date(2020, 5, 25), date(2020, 6, 8))
+		at = w.ago(22, 36)
 	case complaint.StatusAssigned:
-		at = w.dayIn(date(2020, 5, 20), date(2020, 6, 20))
+		at = w.ago(14, 40)
 	case complaint.StatusAcknowledged:
-		at = w.dayIn(date(2020, 6, 10), date(2020, 6, 25))
+		at = w.ago(8, 25)
 	default:
-		at = w.dayIn(date(2020, 6, 1), date(2020, 6, 29))
+		at = w.ago(1, 29)
 	}
 	in := w.intake(demoFillerCategories[i%len(demoFillerCategories)], at)
 	c := w.receive(in)
@@ -330,7 +331,7 @@ func (w *demoWorld) filler(i int, status complaint.Status) {
 	}
 	at = w.closeComplaint(c, w.later(at, 1, 3))
 	if status == complaint.StatusAppealed {
-		w.appeal(c, w.dayIn(date(2020, 5, 20), date(2020, 6, 25)), "对答复不满意，要求重新调查 / not satisfied; asks for a new investigation")
+		w.appeal(c, w.ago(10, 40), "对答复不满意，要求重新调查 / not satisfied; asks for a new investigation")
 	}
 }
 

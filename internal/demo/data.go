@@ -1,4 +1,4 @@
-package main
+package demo
 
 import "github.com/drip-ledger/drip/domain/household"
 

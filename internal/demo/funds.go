@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -41,9 +41,6 @@ import (
 const (
 	demoYuan = 100 // fen
 	demoWan  = 10_000 * demoYuan
-	// demoBeneficiariesMax bounds a project's households, as a township's
-	// project would be: a project's every command reads its whole stream.
-	demoBeneficiariesMax = 150
 )
 
 // demoAppropriation is an appropriation document and the fen the plan
@@ -154,6 +151,11 @@ type demoFunds struct {
 	pays         []*demoPay
 	scale        float64
 	bankSeq      int
+	// open is the consolidation project still paying today, for the
+	// summary's example of a payment made now.
+	open *demoProject
+	// recent is the document of the current consolidation funds.
+	recent string
 }
 
 // demoFailures are what the bank says of a payment it does not make; the
@@ -168,7 +170,7 @@ var demoFailures = []struct {
 }
 
 func (w *demoWorld) planFunds(n int) {
-	f := &demoFunds{byDoc: map[string]*demoAppropriation{}, scale: float64(n) / demoHouseholdsDefault}
+	f := &demoFunds{byDoc: map[string]*demoAppropriation{}, scale: float64(n) / HouseholdsDefault}
 	w.funds = f
 	f.fin = w.official("fin", domain.RoleCountyFinance, demoCountyCode)
 	f.cashier = w.official("fin", domain.RoleCountyFinance, demoCountyCode)
@@ -177,6 +179,7 @@ func (w *demoWorld) planFunds(n int) {
 		f.docs = append(f.docs, &a)
 		f.byDoc[a.doc] = &a
 	}
+	w.consolidationFunds()
 	w.walnut()
 	w.potato()
 	w.herbs()
@@ -189,6 +192,7 @@ func (w *demoWorld) planFunds(n int) {
 	w.ecommerce()
 	w.mushrooms()
 	w.roxburgh()
+	w.consolidation()
 	w.targeted()
 	w.acknowledgements()
 	w.amounts()
@@ -317,7 +321,7 @@ func (w *demoWorld) assignBeneficiaries(p *demoProject, at time.Time, share floa
 		}
 	}
 	w.rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
-	k := min(int(math.Round(share*float64(len(pool)))), max(0, demoBeneficiariesMax-len(chosen)))
+	k := int(math.Round(share * float64(len(pool))))
 	chosen = append(chosen, pool[:k]...)
 	slices.SortFunc(chosen, func(a, b *demoHousehold) int { return compareFiles(a.file, b.file) })
 	t := at
@@ -447,14 +451,14 @@ func (w *demoWorld) disburse(a *demoAlloc, at time.Time, dues []demoDue, fail fl
 		t = t.Add(time.Duration(2+w.rng.IntN(6)) * time.Minute)
 		pays = append(pays, w.instruct(a, &demoPay{h: d.h, yuan: d.yuan, purpose: d.purpose, period: d.period, install: d.install}, t))
 	}
-	if bank.After(demoEnd) {
+	if !bank.Before(w.end) {
 		return pays // still at the bank when the demo ends
 	}
 	b := bank
 	for _, pay := range pays[:len(pays):len(pays)] {
 		b = b.Add(time.Duration(1+w.rng.IntN(3)) * time.Minute)
 		again := w.later(bank, 12, 30)
-		if w.chance(fail) && again.Before(demoEnd.AddDate(0, 0, -10)) && pay.h.payable(again) {
+		if w.chance(fail) && again.Before(w.today.AddDate(0, 0, -10)) && pay.h.payable(again) {
 			f := pick(w, demoFailures)
 			w.bounce(pay, b, f.outcome, f.reason)
 			re := w.instruct(a, &demoPay{h: pay.h, yuan: pay.yuan, purpose: pay.purpose, period: pay.period, install: pay.install, again: true}, again)
@@ -786,45 +790,102 @@ func (w *demoWorld) relocation() {
 	}
 }
 
+// recentID is the number of a project proposed at at.
+func recentID(at time.Time, n int) string { return fmt.Sprintf("520526-%d-%04d", at.Year(), n) }
+
+// consolidationFunds are the documents of the consolidation years: the
+// central fund for linking the consolidation of poverty alleviation with
+// rural revitalisation (衔接推进乡村振兴补助资金), of 2021 (some of it
+// idle) and of this year's spring, which the recent projects draw on.
+func (w *demoWorld) consolidationFunds() {
+	f := w.funds
+	at := w.dayIn(w.today.AddDate(0, 0, -230), w.today.AddDate(0, 0, -220))
+	docs := []demoAppropriation{
+		{doc: "财农〔2021〕9号", year: 2021, level: fund.LevelCentral, at: date(2021, 3, 16), idle: 40_000,
+			purpose: "2021年中央财政衔接推进乡村振兴补助资金 / central fund for consolidating poverty alleviation and rural revitalisation 2021"},
+		{doc: fmt.Sprintf("财农〔%d〕11号", at.Year()), year: at.Year(), level: fund.LevelCentral, at: at,
+			purpose: fmt.Sprintf("%d年中央财政衔接推进乡村振兴补助资金 / central fund for consolidating poverty alleviation and rural revitalisation %d", at.Year(), at.Year())},
+	}
+	for i := range docs {
+		a := &docs[i]
+		f.docs = append(f.docs, a)
+		f.byDoc[a.doc] = a
+	}
+	f.recent = docs[1].doc
+}
+
+// consolidation: the industry awards of the consolidation years for the
+// households still in the file and those that fell back: launched some
+// months ago, paid twice since, implementing today with money left at the
+// project for the next payment.
+func (w *demoWorld) consolidation() {
+	t := w.town("yina")
+	proposed := w.ago(150, 155)
+	p := w.project(recentID(proposed, 3), t.name+"巩固脱贫成果产业奖补项目 / Yina industry awards, consolidating the gains",
+		"脱贫户、监测户发展种养业每户奖补1000至3000元 / 1,000–3,000 yuan a household for crops and livestock", fund.KindIndustry, t, t.villages, fund.StatusImplementing)
+	a, started := w.launch(p, proposed, 0.9, []string{w.funds.recent})
+	a.extra = 300_000 * demoYuan // the payments still to come
+	w.funds.open = p
+	at := w.later(started, 5, 10)
+	period := fmt.Sprint(at.Year())
+	var dues []demoDue
+	for _, h := range p.benef {
+		dues = append(dues, demoDue{h: h, yuan: 1000 * int64(w.between(1, 3)), purpose: fund.PurposeProductionSubsidy, period: period})
+	}
+	paid := map[*demoHousehold]bool{}
+	for _, pay := range w.disburse(a, at, payable(dues, at), 0.04) {
+		paid[pay.h] = true
+	}
+	at = w.ago(18, 24)
+	var more []demoDue
+	for _, d := range dues {
+		if paid[d.h] {
+			d.install, d.yuan = true, d.yuan/2
+			more = append(more, d)
+		}
+	}
+	w.disburse(a, at, payable(more, at), 0)
+}
+
 // ecommerce: proposed in the last weeks, not yet approved.
 func (w *demoWorld) ecommerce() {
 	t := w.town("yina")
-	p := w.project("520526-2020-0002", "迤那镇农村电商服务站建设项目 / Yina rural e-commerce service stations",
+	proposed := w.ago(8, 12)
+	p := w.project(recentID(proposed, 2), "迤那镇农村电商服务站建设项目 / Yina rural e-commerce service stations",
 		"每村建设电商服务站1个，带动贫困户网销马铃薯 / a station in each village, selling the households' potatoes online", fund.KindECommerce, t, t.villages, fund.StatusProposed)
 	p.budget = 480_000 * demoYuan
-	w.proposeProject(p, w.dayIn(date(2020, 5, 18), date(2020, 5, 22)))
+	w.proposeProject(p, proposed)
 }
 
-// mushrooms: approved in 2020 and allocated, waiting for its publicity.
+// mushrooms: approved this year and allocated, waiting for its publicity.
 func (w *demoWorld) mushrooms() {
 	t := w.town("zhejue")
 	v := t.villages[len(t.villages)-1]
-	p := w.project("520526-2020-0005", v.name+"食用菌大棚项目 / mushroom greenhouses, "+v.pinyin,
+	proposed := w.ago(70, 75)
+	p := w.project(recentID(proposed, 5), v.name+"食用菌大棚项目 / mushroom greenhouses, "+v.pinyin,
 		"建设食用菌大棚20个，贫困户入股分红 / 20 mushroom greenhouses; the households hold shares", fund.KindIndustry, t, []*demoVillage{v}, fund.StatusApproved)
-	proposed := w.dayIn(date(2020, 3, 9), date(2020, 3, 13))
 	w.proposeProject(p, proposed)
 	approved := w.later(proposed, 30, 40)
 	w.approveProject(p, approved)
-	a := w.allocate(p, w.later(approved, 10, 15), "财农〔2020〕6号")
+	a := w.allocate(p, w.later(approved, 10, 15), w.funds.recent)
 	a.extra = 260_000 * demoYuan // twenty greenhouses, whatever the households
 	w.assignBeneficiaries(p, w.later(a.at, 2, 5), 0.8)
 }
 
-// roxburgh: Shimen's Rosa roxburghii (刺梨) orchards, in publicity when the
-// demo ends.
+// roxburgh: Shimen's Rosa roxburghii (刺梨) orchards, in publicity today.
 func (w *demoWorld) roxburgh() {
 	t := w.town("shimen")
-	p := w.project("520526-2020-0008", "石门乡刺梨种植项目 / Shimen Rosa roxburghii orchards",
+	proposed := w.ago(75, 80)
+	p := w.project(recentID(proposed, 8), "石门乡刺梨种植项目 / Shimen Rosa roxburghii orchards",
 		"刺梨苗木每亩补助600元 / 600 yuan a mu for Rosa roxburghii saplings", fund.KindIndustry, t, t.villages, fund.StatusPublicized)
-	proposed := w.dayIn(date(2020, 4, 13), date(2020, 4, 17))
 	w.proposeProject(p, proposed)
 	approved := w.later(proposed, 28, 32)
 	w.approveProject(p, approved)
-	a := w.allocate(p, w.later(approved, 5, 8), "财农〔2020〕6号")
+	a := w.allocate(p, w.later(approved, 5, 8), w.funds.recent)
 	a.extra = 180_000 * demoYuan
 	assigned := w.later(a.at, 2, 4)
 	w.assignBeneficiaries(p, assigned, 0.6)
-	w.publicizeProject(p, w.dayIn(date(2020, 6, 22), date(2020, 6, 24)), 10)
+	w.publicizeProject(p, w.ago(2, 4), 10)
 }
 
 // targeted makes sure no project pays every household of a village the
@@ -890,7 +951,7 @@ func (w *demoWorld) acknowledgements() {
 			continue
 		}
 		at := w.later(pay.settled, 7, 45)
-		if at.After(demoEnd.Add(-time.Hour)) {
+		if !at.Before(w.today) {
 			continue
 		}
 		acks = append(acks, ack{pay, at})
@@ -991,9 +1052,9 @@ func (w *demoWorld) amounts() {
 
 func roundUp(x, unit int64) int64 { return (x + unit - 1) / unit * unit }
 
-// demoMoney is the fund ledger as a load left it, read from the funds read
+// Money is the fund ledger as a load left it, read from the funds read
 // model once it has caught up with the log.
-type demoMoney struct {
+type Money struct {
 	Appropriations  int
 	AppropriatedFen domain.Fen
 	AllocatedFen    domain.Fen
@@ -1017,17 +1078,17 @@ type demoMoney struct {
 }
 
 // IdleFen is what is neither paid out nor at the bank.
-func (m demoMoney) IdleFen() domain.Fen { return m.IdlePoolFen + m.IdleProjectFen }
+func (m Money) IdleFen() domain.Fen { return m.IdlePoolFen + m.IdleProjectFen }
 
 // money reads the ledger from the read model as of now, once it has applied
 // every event in store.
-func (w *demoWorld) money(ctx context.Context, store events.Store, v *views, now time.Time) (demoMoney, error) {
-	m := demoMoney{Projects: map[string]fund.ProjectStatus{}, Planned: map[string]fund.ProjectStatus{}}
+func (w *demoWorld) money(ctx context.Context, store events.Store, v Ledger, now time.Time) (Money, error) {
+	m := Money{Projects: map[string]fund.ProjectStatus{}, Planned: map[string]fund.ProjectStatus{}}
 	head, err := store.Head(ctx)
 	if err != nil {
 		return m, err
 	}
-	if err := v.waitFor(ctx, head); err != nil {
+	if err := v.WaitFor(ctx, head); err != nil {
 		return m, err
 	}
 	j, err := domain.ParseJurisdiction(demoCountyCode)
@@ -1038,7 +1099,7 @@ func (w *demoWorld) money(ctx context.Context, store events.Store, v *views, now
 	if err != nil {
 		return m, err
 	}
-	pool, err := v.funds.Pool(j, county, now)
+	pool, err := v.Pool(j, county, now)
 	if err != nil {
 		return m, err
 	}
@@ -1057,7 +1118,7 @@ func (w *demoWorld) money(ctx context.Context, store events.Store, v *views, now
 		}
 	}
 	for _, p := range w.funds.projects {
-		s, err := v.funds.Project(j, mustProject(p.id))
+		s, err := v.Project(j, mustProject(p.id))
 		if err != nil {
 			return m, err
 		}
@@ -1076,7 +1137,7 @@ func (w *demoWorld) money(ctx context.Context, store events.Store, v *views, now
 		if err != nil {
 			return m, err
 		}
-		t, err := v.funds.DripTrail(j, f, 0, funds.PageLenMax)
+		t, err := v.DripTrail(j, f, 0, funds.PageLenMax)
 		if err != nil {
 			return m, err
 		}
@@ -1119,7 +1180,7 @@ func lotDocuments(lots []funds.LotTrail) []string {
 	return out
 }
 
-func (m demoMoney) print(w io.Writer) {
+func (m Money) print(w io.Writer) {
 	if m.Appropriations == 0 {
 		return
 	}
@@ -1142,14 +1203,14 @@ func (m demoMoney) print(w io.Writer) {
 	row("idle", m.IdleFen(), fmt.Sprintf("%s in the pool, %s at projects; %s of it appropriated over two years ago",
 		m.IdlePoolFen.Grouped(), m.IdleProjectFen.Grouped(), m.IdleOldFen.Grouped()))
 	fmt.Fprintf(w, "Acknowledged in person: %d household payments, %d of them for less than paid (each opened a complaint).\n", m.Acknowledged, m.Short)
-	by := countBy(m.Projects)
+	by := CountBy(m.Projects)
 	fmt.Fprint(w, "Projects by status:")
-	for _, st := range demoProjectStatuses {
+	for _, st := range ProjectStatuses {
 		fmt.Fprintf(w, " %s %d", st, by[st])
 	}
 	fmt.Fprintln(w)
 }
 
-// demoProjectStatuses are the project statuses in lifecycle order.
-var demoProjectStatuses = []fund.ProjectStatus{fund.StatusProposed, fund.StatusApproved, fund.StatusPublicized,
+// ProjectStatuses are the project statuses in lifecycle order.
+var ProjectStatuses = []fund.ProjectStatus{fund.StatusProposed, fund.StatusApproved, fund.StatusPublicized,
 	fund.StatusImplementing, fund.StatusCompleted, fund.StatusAccepted}
