@@ -189,6 +189,7 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 		return err
 	}
 	deps.Projections, deps.WaitFor, deps.Metrics, deps.Logger = views.status, views.waitFor, metrics, log
+	deps.Position = views.position
 	deps.HouseholdView, deps.ComplaintView, deps.Registry = views.households, views.complaints, reg
 	deps.FundView = views.funds
 	if deps.Reconciliation, err = newReconciliation(store, reg, deps, views.reconcileViews); err != nil {

@@ -14,7 +14,7 @@ import (
 
 // views are the read models and the runner that feeds them.
 type views struct {
-	runner     *projections.Runner
+	runner     *projections.ModelRunner
 	households *households.View
 	complaints *complaints.View
 	log        *slog.Logger
@@ -22,9 +22,22 @@ type views struct {
 	reconcileViews
 }
 
-// newViews builds the read models. They are held in memory, so their
-// checkpoints are too: each start replays the log into them (readyz says
-// when they have caught up).
+// viewModels returns the read models as the ModelRunner runs them. Views not
+// yet converted to projections.Model are per-event Projections held in
+// memory, run through projections.AsModel with in-memory checkpoints: each
+// start replays the log into them (readyz says when they have caught up
+// with the head seen at start).
+//
+// A view whose new version must be rebuilt beside the serving one is held
+// in a projections.Current that the API reads through, and given to the
+// runner with ModelRunner.Replace(old, new, func() { current.Store(new) }).
+func (v *views) viewModels() []projections.Model {
+	cps := &projections.MemoryCheckpoints{}
+	return []projections.Model{projections.AsModel(v.households, cps), projections.AsModel(v.complaints, cps),
+		projections.AsModel(v.funds, cps), projections.AsModel(v.redflags, cps)}
+}
+
+// newViews builds the read models and their runner.
 func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*views, error) {
 	hv, err := households.New(reg)
 	if err != nil {
@@ -42,12 +55,14 @@ func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*view
 	if err != nil {
 		return nil, err
 	}
-	r, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{},
-		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})}, hv, cv, fv.funds, rv.redflags)
+	v := &views{households: hv, complaints: cv, fundViews: fv, reconcileViews: rv, log: log}
+	v.runner, err = projections.NewModelRunner(projections.ModelRunnerConfig{Store: store, Registry: reg,
+		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})},
+		v.viewModels()...)
 	if err != nil {
 		return nil, err
 	}
-	return &views{runner: r, households: hv, complaints: cv, fundViews: fv, reconcileViews: rv, log: log}, nil
+	return v, nil
 }
 
 // status adapts the runner's status for the API's readiness and metrics.
@@ -59,7 +74,8 @@ func (v *views) status(ctx context.Context) []api.ProjectionStatus {
 	}
 	out := make([]api.ProjectionStatus, len(st))
 	for i, s := range st {
-		out[i] = api.ProjectionStatus{Name: s.Name, Position: s.Position}
+		out[i] = api.ProjectionStatus{Name: s.Name, Position: s.Position, Target: s.Target, CatchingUp: !s.CaughtUp,
+			EventsPerS: s.EventsPerS, Beside: s.Beside}
 		if s.Stopped != nil {
 			out[i].StoppedAt, out[i].Err = s.Stopped.Position, s.Stopped.Reason
 		}
@@ -72,6 +88,9 @@ func (v *views) run(ctx context.Context) error { return v.runner.Run(ctx) }
 func (v *views) waitFor(ctx context.Context, position uint64) error {
 	return v.runner.WaitFor(ctx, position)
 }
+
+// position is what every read answer says it reflects (Drip-Position).
+func (v *views) position() uint64 { return v.runner.Position() }
 
 // caughtUpLoads counts a cadre's households for the "4321" rule once the
 // households view has applied every event written so far: assignments may
