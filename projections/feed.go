@@ -50,6 +50,8 @@ func (r *ModelRunner) catchUp(ctx context.Context, ls []*lane) {
 
 func (r *ModelRunner) runFeed(ctx context.Context, f *feed) {
 	delay := r.cfg.RetryDelayMin
+	var p *pager
+	defer func() { p.stop() }()
 	for ctx.Err() == nil {
 		if !f.main {
 			done, wait := r.handOver(f)
@@ -65,15 +67,27 @@ func (r *ModelRunner) runFeed(ctx context.Context, f *feed) {
 				continue
 			}
 		}
-		page, err := r.cfg.Store.ReadAll(ctx, f.next, r.cfg.BatchEvents)
-		if err != nil {
-			if !r.backoff(ctx, &delay, err) {
+		if p == nil {
+			p = r.startPager(ctx, f.next)
+		}
+		var res pageResult
+		select {
+		case res = <-p.pages:
+		case <-ctx.Done():
+			return
+		}
+		if res.err != nil || len(res.page) == 0 {
+			p.stop() // it has ended: the next read starts a new one
+			p = nil
+		}
+		if res.err != nil {
+			if !r.backoff(ctx, &delay, res.err) {
 				return
 			}
 			continue
 		}
 		delay = r.cfg.RetryDelayMin
-		if len(page) == 0 {
+		if len(res.page) == 0 {
 			if !f.main {
 				continue // at the head: handOver decides
 			}
@@ -82,12 +96,56 @@ func (r *ModelRunner) runFeed(ctx context.Context, f *feed) {
 			}
 			continue
 		}
-		c := r.decode(page, f.next-1)
+		c := r.decode(res.page, f.next-1)
 		if !r.fanOut(ctx, f, c) {
 			return
 		}
 		f.next = c.to + 1
 	}
+}
+
+// pager reads the log ahead of a feed, one page at a time, so reading the
+// next page overlaps decoding this one. It ends after an error or an empty
+// page (the head).
+type pager struct {
+	pages  chan pageResult
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+type pageResult struct {
+	page []events.Event
+	err  error
+}
+
+func (r *ModelRunner) startPager(ctx context.Context, from uint64) *pager {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &pager{pages: make(chan pageResult, 1), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		for {
+			page, err := r.cfg.Store.ReadAll(ctx, from, r.cfg.BatchEvents)
+			select {
+			case p.pages <- pageResult{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(page) == 0 {
+				return
+			}
+			from = page[len(page)-1].Position + 1
+		}
+	}()
+	return p
+}
+
+// stop ends the pager and waits for it; a nil pager is stopped already.
+func (p *pager) stop() {
+	if p == nil {
+		return
+	}
+	p.cancel()
+	<-p.done
 }
 
 // follow hands on the log's tail from f.next until the subscription ends.

@@ -148,6 +148,7 @@ type ModelRunner struct {
 	pending []replacement // until Run
 	main    *feed
 	stopAll context.CancelFunc // ends Run's context
+	ending  bool               // Run's context has ended
 	changed chan struct{}      // closed and replaced whenever a position or state changes
 }
 
@@ -226,7 +227,7 @@ func (r *ModelRunner) Run(ctx context.Context) error {
 	r.mu.Lock()
 	r.stopAll = cancel
 	r.mu.Unlock()
-	context.AfterFunc(ctx, func() { r.update(func() {}) }) // wake WaitFor
+	context.AfterFunc(ctx, func() { r.update(func() { r.ending = true }) }) // wake WaitFor
 	if err := r.start(ctx); err != nil {
 		cancel()
 		r.wg.Wait()
@@ -329,19 +330,19 @@ func (r *ModelRunner) WaitFor(ctx context.Context, position uint64, names ...str
 			}
 			behind = behind || l.state != StateStopped && l.position < position
 		}
-		changed := r.changed
+		changed, ending := r.changed, r.ending
 		r.mu.Unlock()
 		if !behind {
 			return nil
+		}
+		if ending {
+			return ErrClosed
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-r.done:
-			return ErrClosed
-		}
-		if r.runCtx != nil && r.runCtx.Err() != nil {
 			return ErrClosed
 		}
 	}
@@ -445,7 +446,7 @@ func (r *ModelRunner) start(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("projections: model %q: %w", l.name, err)
 		}
-		l.position = pos
+		r.update(func() { l.position = pos })
 	}
 	if err := r.settleReplacements(ctx); err != nil {
 		return err
@@ -494,8 +495,13 @@ func (r *ModelRunner) start(ctx context.Context) error {
 func (r *ModelRunner) settleReplacements(ctx context.Context) error {
 	for _, rp := range r.pending {
 		cur, next := rp.current, rp.next
-		if cur.position > 0 && next.position < cur.position {
+		r.mu.Lock()
+		beside := cur.position > 0 && next.position < cur.position
+		if beside {
 			next.replaces, next.swap = cur, rp.swap
+		}
+		r.mu.Unlock()
+		if beside {
 			continue
 		}
 		rp.swap()
@@ -522,6 +528,8 @@ func (r *ModelRunner) staleVersions(ctx context.Context) (map[string][]string, e
 		return nil, fmt.Errorf("projections: list stored models: %w", err)
 	}
 	out := map[string][]string{}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, l := range r.lanes {
 		if l.position > 0 {
 			continue
