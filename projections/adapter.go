@@ -28,6 +28,10 @@ type projectionModel struct {
 
 func (m *projectionModel) Name() string { return m.name }
 
+// Types implements Typed: a Projection decodes what it reads itself, so the
+// runner need decode nothing for it.
+func (m *projectionModel) Types() []string { return nil }
+
 func (m *projectionModel) Checkpoint(ctx context.Context) (uint64, error) {
 	return m.cps.Load(ctx, m.name)
 }

@@ -101,7 +101,9 @@ func (r *ModelRunner) decode(page []events.Event, after uint64) *chunk {
 		work := func() {
 			for i := lo; i < hi; i++ {
 				out[i].Event = page[i]
-				out[i].Payload, errs[i] = r.cfg.Registry.Decode(page[i])
+				if r.decodes == nil || r.decodes[page[i].Type] {
+					out[i].Payload, errs[i] = r.cfg.Registry.Decode(page[i])
+				}
 			}
 		}
 		if k == parts-1 {

@@ -134,6 +134,8 @@ type ModelStatus struct {
 // Run drives it; the other methods are safe for concurrent use.
 type ModelRunner struct {
 	cfg ModelRunnerConfig
+	// decodes holds the event types to decode; nil: all (see Typed).
+	decodes map[string]bool
 
 	started atomic.Bool
 	running chan struct{} // closed once Run has started every model
@@ -184,7 +186,24 @@ func NewModelRunner(cfg ModelRunnerConfig, ms ...Model) (*ModelRunner, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	r.decodes = decodedTypes(ms)
 	return r, nil
+}
+
+// decodedTypes is the set of types the runner decodes, nil for all: the
+// union of every model's Types, if every model says (Typed).
+func decodedTypes(ms []Model) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range ms {
+		t, ok := m.(Typed)
+		if !ok {
+			return nil
+		}
+		for _, typ := range t.Types() {
+			out[typ] = true
+		}
+	}
+	return out
 }
 
 // Replace declares next the new version of current (both given to

@@ -556,3 +556,64 @@ func TestModelRunnerWaitForAfterCloseReturnsErrClosed(t *testing.T) {
 		t.Errorf("Rebuild after Close = %v", err)
 	}
 }
+
+// typedSums is sums that declares the types it reads (projections.Typed).
+type typedSums struct {
+	*sums
+	types []string
+}
+
+func (m typedSums) Types() []string { return m.types }
+
+// payloads counts the events it is given with and without a payload.
+type payloads struct {
+	*sums
+	mu            sync.Mutex
+	with, without int
+}
+
+func (m *payloads) Types() []string { return []string{"other.thing.v1"} }
+
+func (m *payloads) ApplyBatch(ctx context.Context, evs []projections.Decoded) error {
+	m.mu.Lock()
+	for _, d := range evs {
+		if d.Payload == nil {
+			m.without++
+		} else {
+			m.with++
+		}
+	}
+	m.mu.Unlock()
+	return m.ms.Commit(ctx, m.name, &modelstore.Batch{}, evs[len(evs)-1].Position)
+}
+
+func TestModelRunnerDecodesOnlyTheTypesItsModelsRead(t *testing.T) {
+	// Given models that all say which types they read
+	f := newModelFixture(t)
+	head := appendNoted(t, f.store, 40)
+	reads := typedSums{sums: newSums("reads.v1", f.ms), types: []string{storetest.TypeNoted}}
+	other := &payloads{sums: newSums("other.v1", f.ms)}
+	r := f.runner(t, reads, other)
+	run(t, r)
+	waitModels(t, r, head)
+	// Then the one that reads Noted has its payloads, and the other gets
+	// every event too, in its batches and its checkpoint
+	checkSums(t, reads.sums, 40)
+	other.mu.Lock()
+	defer other.mu.Unlock()
+	if other.without+other.with != 40 {
+		t.Errorf("other got %d events, want 40", other.without+other.with)
+	}
+	// When no model reads Noted, it is not decoded at all
+	f2 := newModelFixture(t)
+	head = appendNoted(t, f2.store, 10)
+	alone := &payloads{sums: newSums("alone.v1", f2.ms)}
+	r2 := f2.runner(t, alone)
+	run(t, r2)
+	waitModels(t, r2, head)
+	alone.mu.Lock()
+	defer alone.mu.Unlock()
+	if alone.with != 0 || alone.without != 10 {
+		t.Errorf("alone got %d with and %d without a payload, want 0 and 10", alone.with, alone.without)
+	}
+}
