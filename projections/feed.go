@@ -67,6 +67,21 @@ func (r *ModelRunner) runFeed(ctx context.Context, f *feed) {
 				continue
 			}
 		}
+		if f.main {
+			jump, wait := r.mainFrom(f)
+			if jump || wait != nil {
+				p.stop()
+				p = nil
+			}
+			if wait != nil {
+				select {
+				case <-wait:
+				case <-ctx.Done():
+					return
+				}
+				continue
+			}
+		}
 		if p == nil {
 			p = r.startPager(ctx, f.next)
 		}
@@ -102,6 +117,26 @@ func (r *ModelRunner) runFeed(ctx context.Context, f *feed) {
 		}
 		f.next = c.to + 1
 	}
+}
+
+// mainFrom keeps the main feed from reading for nobody: with no member it
+// waits (wait says when to look again), and when its members are all ahead
+// of it (they joined while it had none) it jumps to the lowest of them.
+func (r *ModelRunner) mainFrom(f *feed) (jump bool, wait <-chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(f.members) == 0 {
+		return false, r.changed
+	}
+	low := f.members[0].position
+	for _, l := range f.members {
+		low = min(low, l.position)
+	}
+	if low+1 > f.next {
+		f.next, f.delivered = low+1, max(f.delivered, low)
+		return true, nil
+	}
+	return false, nil
 }
 
 // pager reads the log ahead of a feed, one page at a time, so reading the
