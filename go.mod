@@ -24,6 +24,8 @@ require (
 	golang.org/x/sys v0.49.0
 )
 
+require github.com/google/btree v1.1.3 // indirect
+
 require (
 	github.com/DataDog/zstd v1.5.7 // indirect
 	github.com/RaduBerinde/axisds v0.1.0 // indirect

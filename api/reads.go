@@ -32,7 +32,7 @@ func (s *Server) readRoutes() []route {
 	if s.deps.HouseholdView != nil {
 		rs = append(rs,
 			route{method: http.MethodGet, path: "/households", tag: "households", response: households.Page{}, handler: s.searchHouseholds,
-				summary: "Search households in your jurisdiction: ?fileNumber= ?residentId= ?name= ?division= ?status= ?after= ?limit= ?position="},
+				summary: "Search households in your jurisdiction: ?fileNumber= ?residentId= ?name= (any member's name containing it) ?division= ?status= ?after= (the previous page's next: a file number, or for ?name= the name index's cursor) ?limit= ?position="},
 			route{method: http.MethodGet, path: "/households/:file", tag: "households", response: householdFile{}, handler: s.householdFile,
 				summary: "A household's whole file as it stands now (the read is recorded)."},
 			route{method: http.MethodGet, path: "/households/:file/timeline", tag: "households", response: timeline{}, handler: s.householdTimeline,
@@ -75,7 +75,7 @@ func (s *Server) searchHouseholds(c echo.Context) error {
 	if err := s.recordRead(c, "", access.ViewSearch, q.Encode()); err != nil {
 		return err
 	}
-	page, err := s.deps.HouseholdView.Search(query)
+	page, err := s.deps.HouseholdView.Search(c.Request().Context(), query)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (s *Server) householdCounts(c echo.Context) error {
 	if !ok {
 		return invalid(fieldProblem("level", "must be village, township or county"))
 	}
-	counts, err := s.deps.HouseholdView.CountBy(j, level)
+	counts, err := s.deps.HouseholdView.CountBy(c.Request().Context(), j, level)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (s *Server) complaintQueue(c echo.Context) error {
 	if err := ps.Err(); err != nil {
 		return err
 	}
-	page, err := s.deps.ComplaintView.List(query)
+	page, err := s.deps.ComplaintView.List(c.Request().Context(), query)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,10 @@ func (s *Server) complaintItem(c echo.Context) error {
 	// A complaint outside the caller's jurisdiction is answered exactly as
 	// one that does not exist: complaint IDs are sequential, and a 403 would
 	// tell an outsider which ones exist (how many complaints a county has).
-	it, _, ok := s.deps.ComplaintView.Get(c.Param("id"), s.deps.Now())
+	it, ok, err := s.deps.ComplaintView.Get(c.Request().Context(), c.Param("id"), s.deps.Now())
+	if err != nil {
+		return err
+	}
 	if ok {
 		d, err := domain.ParseDivisionCode(it.Division)
 		ok = err == nil && j.Contains(d)

@@ -194,7 +194,11 @@ func (s *Server) concerning(ctx context.Context, f domain.FileNumber) ([]events.
 	if err != nil && !errors.Is(err, events.ErrStreamNotFound) {
 		return nil, err
 	}
-	for _, stream := range s.deps.HouseholdView.ComplaintStreams(f) {
+	streams, err := s.deps.HouseholdView.ComplaintStreams(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for _, stream := range streams {
 		more, err := s.readStream(ctx, stream)
 		if err != nil {
 			return nil, err
@@ -231,7 +235,11 @@ func (s *Server) readStream(ctx context.Context, stream string) ([]events.Event,
 // the events recorded by asOf, and judges its deadlines at now.
 func (s *Server) complaintsAt(ctx context.Context, f domain.FileNumber, now, asOf time.Time) ([]complaintAt, error) {
 	out := []complaintAt{}
-	for _, stream := range s.deps.HouseholdView.ComplaintStreams(f) {
+	streams, err := s.deps.HouseholdView.ComplaintStreams(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for _, stream := range streams {
 		evs, err := s.readStream(ctx, stream)
 		if err != nil {
 			return nil, err

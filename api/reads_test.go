@@ -25,6 +25,7 @@ import (
 	"github.com/drip-ledger/drip/projections/complaints"
 	"github.com/drip-ledger/drip/projections/funds"
 	"github.com/drip-ledger/drip/projections/households"
+	"github.com/drip-ledger/drip/projections/modelstore"
 )
 
 // newCounty is a whole server as `drip serve` wires it, on the in-memory
@@ -53,15 +54,22 @@ func newCounty(t *testing.T, opts ...func(*api.Deps)) *desk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hv, _ := households.New(reg)
-	cv, _ := complaints.New(reg)
+	ms := &modelstore.Memory{}
+	hv, err := households.New(reg, store, ms, households.Name, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cv, err := complaints.New(reg, store, ms, complaints.Name, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	fv, err := funds.New(reg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cps := &projections.MemoryCheckpoints{}
 	runner, err := projections.NewModelRunner(projections.ModelRunnerConfig{Store: store, Registry: reg},
-		projections.AsModel(hv, cps), projections.AsModel(cv, cps), projections.AsModel(fv, cps))
+		hv, cv, projections.AsModel(fv, cps))
 	if err != nil {
 		t.Fatal(err)
 	}

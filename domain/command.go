@@ -67,6 +67,11 @@ type Result struct {
 // Aggregate describes one kind of aggregate for Execute: how its state is
 // rebuilt from its stream.
 type Aggregate[S any] struct {
+	// Name names the kind of aggregate ("household", "fund.project") in the
+	// executor's Cache, where a stream's entry is kept per kind: unique per
+	// kind. An aggregate without a name is not cached: each command folds
+	// its stream from the start.
+	Name string
 	// Evolve applies one decoded event to the state. It is a total switch:
 	// an event it does not know is an error that stops the command.
 	Evolve func(state S, ev events.Event, p events.Payload) (S, error)
@@ -77,7 +82,8 @@ type Aggregate[S any] struct {
 type Decider[S any] func(state S) ([]events.Payload, error)
 
 // Executor loads, decides and appends. It holds no state of its own besides
-// its collaborators and is safe for concurrent use.
+// its collaborators and the Cache of aggregates, and is safe for concurrent
+// use.
 type Executor struct {
 	Log      Log
 	Registry *events.Registry
@@ -88,6 +94,10 @@ type Executor struct {
 	RetriesMax int
 	// StreamEventsMax bounds how many events loading one aggregate reads.
 	StreamEventsMax int
+	// Cache keeps aggregates at their version between commands (cache.go);
+	// nil, or a cache of size 0, folds every stream from the start. Set it
+	// before the first command; executors may share one.
+	Cache *Cache
 }
 
 // NewExecutor checks its collaborators and sets the limits' defaults.
@@ -105,22 +115,32 @@ func NewExecutor(log Log, reg *events.Registry, newID func() (events.ID, error))
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &Executor{Log: log, Registry: reg, NewID: newID, RetriesMax: 8, StreamEventsMax: 200_000}, nil
+	return &Executor{Log: log, Registry: reg, NewID: newID, RetriesMax: 8, StreamEventsMax: 200_000,
+		Cache: NewCache(AggregateCacheMax, AggregateCacheEventsMax)}, nil
 }
 
 // idempotencyNamespace scopes event IDs derived from idempotency keys.
 var idempotencyNamespace = events.MustParseID("0b6f3a52-7c1e-4d0a-9a55-3e8f2c6d1b47")
 
 // Execute handles one command on one stream: it rebuilds the state from the
-// stream, decides, and appends the decided events at the version the state
-// was read at. If another writer appended first it rebuilds and decides again,
+// stream (from the executor's Cache and the events since), decides, and
+// appends the decided events at the version the state was read at. If
+// another writer appended first it reads the new events and decides again,
 // up to RetriesMax times. A request whose idempotency key is already in the
 // stream returns the earlier result without deciding.
+//
+// decide must not keep the state, nor change what it shares (maps,
+// slices): it is the cached state, valid only during the call.
 func Execute[S any](ctx context.Context, x *Executor, req Request, stream string, agg Aggregate[S], decide Decider[S]) (Result, error) {
 	key, err := storedKey(req)
 	if err != nil {
 		return Result{}, err
 	}
+	e, err := x.Cache.acquire(ctx, keyOfAggregate(stream, agg))
+	if err != nil {
+		return Result{}, err
+	}
+	defer x.Cache.release(e)
 	for attempt := 0; ; attempt++ {
 		k, err := x.readKey(ctx, req, key)
 		if err != nil {
@@ -129,7 +149,17 @@ func Execute[S any](ctx context.Context, x *Executor, req Request, stream string
 		if err := k.refuses(req, stream); err != nil {
 			return Result{}, err
 		}
-		state, version, earlier, err := load(ctx, x, stream, agg, key)
+		state, err := catchUp(ctx, x, e, stream, agg)
+		if err != nil {
+			return Result{}, err
+		}
+		version := e.version
+		// The key's events are found through the keys folded with the
+		// state, on every store: with key streams (AppendMulti) a key used
+		// on this stream is also in its key stream, but one written through
+		// the ErrUnsupported path below, by ExecuteMulti, or before key
+		// streams existed is only in this stream.
+		earlier, err := x.earlier(ctx, e, stream, key)
 		if err != nil {
 			return Result{}, err
 		}
@@ -204,40 +234,22 @@ func (x *Executor) landed(ctx context.Context, stream string, version uint64, re
 	return evs, nil
 }
 
-// load rebuilds the state and returns the stream's version and, if key is
-// set, the events an earlier request with that key recorded.
-func load[S any](ctx context.Context, x *Executor, stream string, agg Aggregate[S], key string) (S, uint64, []events.Event, error) {
-	var state S
-	var version uint64
-	var earlier []events.Event
-	for {
-		page, err := x.Log.ReadStream(ctx, stream, version+1, events.Forwards, events.ReadEventsMax)
-		if errors.Is(err, events.ErrStreamNotFound) {
-			return state, 0, nil, nil
-		}
-		if err != nil {
-			return state, 0, nil, err
-		}
-		for _, ev := range page {
-			p, err := x.Registry.Decode(ev)
-			if err != nil {
-				return state, 0, nil, err
-			}
-			if state, err = agg.Evolve(state, ev, p); err != nil {
-				return state, 0, nil, fmt.Errorf("domain: evolve %s at version %d: %w", ev.Type, ev.Version, err)
-			}
-			if key != "" && keyOf(ev.Meta.IdempotencyKey) == keyOf(key) {
-				earlier = append(earlier, ev)
-			}
-			version = ev.Version
-		}
-		if len(page) < events.ReadEventsMax {
-			return state, version, earlier, nil
-		}
-		if version >= uint64(x.StreamEventsMax) {
-			return state, 0, nil, fmt.Errorf("domain: stream %q has more than %d events: %w", stream, x.StreamEventsMax, events.ErrLimit)
-		}
+// Read calls read with the state of stream as agg folds it, from the
+// executor's Cache and the events since. It is for the facts one command
+// needs of another aggregate (a household's file for a payment, a
+// project's status for an allocation). The state is valid only during
+// read: read must not keep it or change what it shares.
+func Read[S any](ctx context.Context, x *Executor, stream string, agg Aggregate[S], read func(state S, version uint64) error) error {
+	e, err := x.Cache.acquire(ctx, keyOfAggregate(stream, agg))
+	if err != nil {
+		return err
 	}
+	defer x.Cache.release(e)
+	state, err := catchUp(ctx, x, e, stream, agg)
+	if err != nil {
+		return err
+	}
+	return read(state, e.version)
 }
 
 func (x *Executor) encode(req Request, key, stream string, version uint64, payloads []events.Payload) ([]events.Event, error) {

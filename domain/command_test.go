@@ -13,7 +13,8 @@ import (
 )
 
 // counter is a test aggregate: the number of Noted events in its stream.
-var counter = domain.Aggregate[int]{Evolve: func(n int, _ events.Event, p events.Payload) (int, error) {
+// It is named, so the executor caches it.
+var counter = domain.Aggregate[int]{Name: "counter", Evolve: func(n int, _ events.Event, p events.Payload) (int, error) {
 	if _, ok := p.(*storetest.Noted); !ok {
 		return n, errors.New("unknown event")
 	}

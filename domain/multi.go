@@ -18,11 +18,52 @@ type MultiLog interface {
 }
 
 // View is one stream an ExecuteMulti reads. Its state lives in the caller's
-// closures: Reset clears it before each attempt, Evolve folds one event.
+// closures: Reset clears it before each attempt, Evolve folds one event;
+// such a view folds its stream from the start each time, which suits the
+// short streams of a rule (a cadre's households, a resident ID's holder, a
+// bank reference). A view made by ViewOf is an aggregate's, kept in the
+// executor's Cache.
 type View struct {
 	Stream string
 	Reset  func()
 	Evolve func(ev events.Event, p events.Payload) error
+	typed  typedState
+}
+
+// ViewOf is the view of stream as agg folds it, loaded like Execute loads
+// (from the executor's Cache and the events since). ExecuteMulti sets
+// *state before each decision; the state is valid only during the decision
+// (the decider must not keep it or change what it shares), and *state is
+// zeroed when ExecuteMulti returns.
+func ViewOf[S any](stream string, agg Aggregate[S], state *S) View {
+	return View{Stream: stream, typed: typedView[S]{stream: stream, agg: agg, state: state}}
+}
+
+// typedState is a ViewOf's aggregate, behind an interface since views of
+// one call hold states of different types.
+type typedState interface {
+	key() cacheKey
+	catchUp(ctx context.Context, x *Executor, e *cached) error
+	clear()
+}
+
+type typedView[S any] struct {
+	stream string
+	agg    Aggregate[S]
+	state  *S
+}
+
+func (v typedView[S]) key() cacheKey { return keyOfAggregate(v.stream, v.agg) }
+
+func (v typedView[S]) catchUp(ctx context.Context, x *Executor, e *cached) error {
+	s, err := catchUp(ctx, x, e, v.stream, v.agg)
+	*v.state = s
+	return err
+}
+
+func (v typedView[S]) clear() {
+	var zero S
+	*v.state = zero
 }
 
 // Emit is what a multi-stream decision records on one of the streams it
@@ -57,20 +98,42 @@ func ExecuteMulti(ctx context.Context, x *Executor, req Request, views []View, d
 	if err != nil {
 		return Result{}, err
 	}
+	entries, err := x.acquireViews(ctx, views)
+	defer func() {
+		for i, v := range views {
+			if v.typed != nil {
+				v.typed.clear()
+				x.Cache.release(entries[i])
+			}
+		}
+	}()
+	if err != nil {
+		return Result{}, err
+	}
 	for attempt := 0; ; attempt++ {
 		versions := make(map[string]uint64, len(views))
 		var earlier []events.Event
-		for _, v := range views {
-			v.Reset()
-			agg := Aggregate[struct{}]{Evolve: func(s struct{}, ev events.Event, p events.Payload) (struct{}, error) {
-				return s, v.Evolve(ev, p)
-			}}
-			_, version, got, err := load(ctx, x, v.Stream, agg, key)
+		for i, v := range views {
+			e, err := entries[i], error(nil)
+			if v.typed != nil {
+				err = v.typed.catchUp(ctx, x, e)
+			} else {
+				v.Reset()
+				e = &cached{}
+				agg := Aggregate[struct{}]{Evolve: func(s struct{}, ev events.Event, p events.Payload) (struct{}, error) {
+					return s, v.Evolve(ev, p)
+				}}
+				_, err = catchUp(ctx, x, e, v.Stream, agg)
+			}
+			if err != nil {
+				return Result{}, err
+			}
+			got, err := x.earlier(ctx, e, v.Stream, key)
 			if err != nil {
 				return Result{}, err
 			}
 			earlier = append(earlier, got...)
-			versions[v.Stream] = version
+			versions[v.Stream] = e.version
 		}
 		if len(earlier) > 0 {
 			return replayMulti(req, key, views[0].Stream, earlier)
@@ -124,6 +187,41 @@ func ExecuteMulti(ctx context.Context, x *Executor, req Request, views []View, d
 		}
 		return out, nil
 	}
+}
+
+// acquireViews takes the cache entries of the views made by ViewOf, in one
+// order (by stream and kind), so that two calls over overlapping streams
+// cannot each hold an entry the other waits for. On error the entries taken
+// are in the result, for the caller to release.
+func (x *Executor) acquireViews(ctx context.Context, views []View) ([]*cached, error) {
+	entries := make([]*cached, len(views))
+	var order []int
+	for i, v := range views {
+		if v.typed != nil {
+			order = append(order, i)
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		ka, kb := views[a].typed.key(), views[b].typed.key()
+		switch {
+		case ka == kb:
+			return 0
+		case ka.less(kb):
+			return -1
+		}
+		return 1
+	})
+	for n, i := range order {
+		if n > 0 && views[order[n-1]].typed.key() == views[i].typed.key() {
+			return entries, fmt.Errorf("domain: two views of one call read %q as one aggregate", views[i].Stream)
+		}
+		e, err := x.Cache.acquire(ctx, views[i].typed.key())
+		if err != nil {
+			return entries, err
+		}
+		entries[i] = e
+	}
+	return entries, nil
 }
 
 // replayMulti is replay for an ExecuteMulti: the earlier call's events from

@@ -61,6 +61,7 @@ var entries = map[string]Entry{
 	"idempotency_key_reused":  {conflict, "Idempotency key reused", "幂等键已被其他请求使用"},
 	"idempotency_key_invalid": {invalid, "Invalid idempotency key", "幂等键无效"},
 	"page_length":             {invalid, "Invalid page length", "分页长度无效"},
+	"cursor_invalid":          {invalid, "Invalid page cursor", "分页游标无效"},
 	"path_invalid":            {invalid, "Invalid path", "路径参数无效"},
 	"not_yet_checkpointed":    {conflict, "Not yet checkpointed", "尚未生成检查点"},
 	"tree_size_invalid":       {invalid, "Invalid tree size", "树大小无效"},

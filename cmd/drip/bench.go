@@ -6,14 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/drip-ledger/drip/events"
-	"github.com/drip-ledger/drip/events/embedded"
+	"github.com/drip-ledger/drip/internal/bench"
 )
+
+// `drip bench` parses flags and prints; the benchmarks themselves are in
+// internal/bench.
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sub := ""
@@ -25,15 +24,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchAppendCmd(ctx, args, stdout, stderr)
 	case "replay":
 		return benchReplayCmd(ctx, args, stdout, stderr)
+	case "serve":
+		return benchServeCmd(ctx, args, stdout, stderr)
 	}
 	fmt.Fprintln(stderr, `Usage: drip bench append [flags]   appends against the disk's group-fsync baseline
-       drip bench replay [flags]   reads the log, and replays it through the projection runner`)
+       drip bench replay [flags]   reads the log, and replays it through the projection runner
+       drip bench serve [flags]    a county's start, memory, rebuild, reads and commands, each beside its yardstick`)
 	if sub == "-h" || sub == "--help" || sub == "help" {
 		return flag.ErrHelp
 	}
 	return errUsage
 }
-
 func benchAppendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench append", `
 Appends --events small events (about 300 bytes, one per append) with each
@@ -54,9 +55,9 @@ side by side against one baseline.`, stderr)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	writers, err := parseCounts(*writersFlag)
+	writers, err := bench.ParseCounts(*writersFlag)
 	if err != nil || *n < 0 || *n > 10_000_000 || *rounds < 1 || *rounds > 1000 {
-		fmt.Fprintf(stderr, "drip bench append: --writers must be positive counts up to %d, --events in 1..10000000 and --rounds in 1..1000\n", benchWritersMax)
+		fmt.Fprintf(stderr, "drip bench append: --writers must be positive counts up to %d, --events in 1..10000000 and --rounds in 1..1000\n", bench.WritersMax)
 		return errUsage
 	}
 	stores := strings.Split(*storesFlag, ",")
@@ -64,16 +65,12 @@ side by side against one baseline.`, stderr)
 	if !*asJSON {
 		fmt.Fprintf(stdout, "%-10s %8s %14s %22s %7s\n", "store", "writers", "events_per_s", "baseline_events_per_s", "ratio")
 	}
-	var prof *profiler
-	if *cpuProfile != "" {
-		prof = &profiler{prefix: *cpuProfile}
-	}
 	for _, w := range writers {
 		count := *n
 		if count == 0 {
 			count = max(20000, 400*w)
 		}
-		rows, err := benchAppend(ctx, *dir, stores, w, count, *rounds, prof)
+		rows, err := bench.Append(ctx, bench.AppendOptions{Dir: *dir, Stores: stores, Writers: w, Events: count, Rounds: *rounds, CPUProfile: *cpuProfile})
 		if err != nil {
 			return err
 		}
@@ -85,141 +82,46 @@ side by side against one baseline.`, stderr)
 				b, _ := json.Marshal(row)
 				fmt.Fprintln(stdout, string(b))
 			} else {
-				fmt.Fprintf(stdout, "%-10s %8d %14.0f %22.0f %7.2f\n", storeLabel(row.Store), row.Writers, row.EventsPerS, row.BaselineEventsPerS, row.Ratio)
+				fmt.Fprintf(stdout, "%-10s %8d %14.0f %22.0f %7.2f\n", bench.StoreLabel(row.Store), row.Writers, row.EventsPerS, row.BaselineEventsPerS, row.Ratio)
 			}
 		}
 	}
 	return nil
 }
 
-// benchWritersMax bounds the goroutines one bench run starts.
-const benchWritersMax = 4096
-
-type benchRow struct {
-	// Store is set only when --store was given, so the default output has
-	// exactly the four fields scripts read.
-	Store              string  `json:"store,omitempty"`
-	Writers            int     `json:"writers"`
-	EventsPerS         float64 `json:"events_per_s"`
-	BaselineEventsPerS float64 `json:"baseline_events_per_s"`
-	Ratio              float64 `json:"ratio"`
-}
-
-func parseCounts(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || v < 1 || v > benchWritersMax {
-			return nil, fmt.Errorf("bad writer count %q", f)
-		}
-		out = append(out, v)
+func benchReplayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench replay", `
+Fills a fresh store with --events events, then measures reading the whole
+log with ReadAll (what the store delivers) and replaying it through the
+projection runner into a read model that only counts (what a rebuild at
+start costs beyond the store), and prints both and their ratio, per store.`, stderr)
+	n := fs.Int("events", 100000, "events in the log")
+	asJSON := fs.Bool("json", false, "one JSON object per line")
+	dir := fs.String("dir", "", "directory for the scratch stores, removed at the end of the run (default: the system's temporary directory, $TMPDIR or /tmp)")
+	storesFlag := fs.String("store", "embedded", "comma-separated stores: embedded, or a postgres:// URL (a throw-away schema is made and dropped)")
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	return out, nil
-}
-
-// benchAppend measures one writer count against fresh files or a fresh
-// schema, removed afterwards. The events are split into rounds: in each, the
-// baseline appends the round's records, then each store the round's events,
-// so a disk that changes speed from second to second (a shared machine's
-// does) weighs on all of them alike; each one's rate is its events over the
-// sum of its rounds' times.
-func benchAppend(ctx context.Context, dir string, stores []string, writers, n, rounds int, prof *profiler) (_ []benchRow, err error) {
-	tmp, remove, err := benchScratch(dir)
-	if err != nil {
-		return nil, err
+	if *n < 1 || *n > 10_000_000 {
+		fmt.Fprintln(stderr, "drip bench replay: --events must be in 1..10000000")
+		return errUsage
 	}
-	defer remove(&err)
-	// One registry encodes the events and checks them in the store, as in
-	// `drip serve`, where the command services and the store share it.
-	reg := benchRegistry()
-	evs, records, err := benchEvents(reg, n)
-	if err != nil {
-		return nil, err
+	if !*asJSON {
+		fmt.Fprintf(stdout, "%-10s %9s %22s %24s %7s\n", "store", "events", "read_all_events_per_s", "projection_events_per_s", "ratio")
 	}
-	base, err := embedded.OpenBaseline(tmp + "/baseline.log")
-	if err != nil {
-		return nil, err
-	}
-	defer base.Close()
-	opened := make([]events.Store, len(stores))
-	for k, spec := range stores {
-		store, done, err := openBenchStore(ctx, spec, fmt.Sprintf("%s/store-%d", tmp, k), reg)
+	for _, spec := range strings.Split(*storesFlag, ",") {
+		row, err := bench.Replay(ctx, *dir, spec, *n)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		defer done()
-		opened[k] = store
-	}
-	// Each writer has a context of its own, as each request does in drip
-	// serve: thousands of waits on one shared Done channel would measure
-	// that channel's lock, for the baseline and the store alike.
-	ctxs := make([]context.Context, writers)
-	for w := range ctxs {
-		c, cancel := context.WithCancel(ctx)
-		defer cancel()
-		ctxs[w] = c
-	}
-	rounds = max(1, min(rounds, n))
-	var baseS float64
-	storeS := make([]float64, len(stores))
-	for r := range rounds {
-		lo, hi := r*n/rounds, (r+1)*n/rounds
-		t, err := timeWriters(writers, lo, hi, func(w, i int) error { return base.Append(ctxs[w], records[i]) })
-		if err != nil {
-			return nil, fmt.Errorf("baseline: %w", err)
-		}
-		baseS += t
-		for k, store := range opened {
-			if err := prof.start(writers, k, r); err != nil {
-				return nil, err
-			}
-			t, err := timeWriters(writers, lo, hi, func(w, i int) error {
-				// A one-event slice of evs, not a new one: the caller's
-				// allocation is not the store's cost.
-				_, err := store.Append(ctxs[w], evs[i].Stream, events.NoStream, evs[i:i+1]...)
-				return err
-			})
-			if perr := prof.stop(); err == nil {
-				err = perr
-			}
-			if err != nil {
-				return nil, fmt.Errorf("store %s: %w", storeLabel(stores[k]), err)
-			}
-			storeS[k] += t
+		if *asJSON {
+			b, _ := json.Marshal(row)
+			fmt.Fprintln(stdout, string(b))
+		} else {
+			fmt.Fprintf(stdout, "%-10s %9d %22.0f %24.0f %7.2f\n", row.Store, row.Events, row.ReadAllEventsPerS, row.ProjectionEventsPerS, row.ProjectionOverReadAll)
 		}
 	}
-	var rows []benchRow
-	for k, spec := range stores {
-		row := benchRow{Store: storeLabel(spec), Writers: writers, EventsPerS: float64(n) / storeS[k], BaselineEventsPerS: float64(n) / baseS}
-		row.Ratio = row.EventsPerS / row.BaselineEventsPerS
-		rows = append(rows, row)
-	}
-	return rows, nil
-}
-
-// timeWriters runs the calls lo..hi-1 of do spread over writers goroutines
-// (call i goes to goroutine i%writers) and returns the elapsed seconds.
-func timeWriters(writers, lo, hi int, do func(w, i int) error) (float64, error) {
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	start := time.Now()
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			first := lo + (w-lo%writers+writers)%writers
-			for i := first; i < hi; i += writers {
-				if err := do(w, i); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start).Seconds()
-	close(errs)
-	return elapsed, <-errs
+	return nil
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {

@@ -23,6 +23,9 @@ type settings struct {
 	// bounds bound business times against recorded time (zero: defaults).
 	bounds    domain.TimeBounds
 	divisions *domain.Divisions
+	// cacheMax and cacheEventsMax size the commands' aggregate cache
+	// (domain.NewCache; 0 entries disables it).
+	cacheMax, cacheEventsMax int
 }
 
 // fileConfig is the JSON of `drip serve --config FILE`, for example:
@@ -33,7 +36,8 @@ type settings struct {
 //	  "holidays": ["2026-10-01", "2026-10-02"],
 //	  "scorecardsDir": "/etc/drip/cards",
 //	  "businessLagMaxDays": 31, "businessSkewMaxMinutes": 10,
-//	  "divisionsFile": "/etc/drip/divisions.csv"
+//	  "divisionsFile": "/etc/drip/divisions.csv",
+//	  "aggregateCacheMax": 4096, "aggregateCacheEventsMax": 250000
 //	}
 //
 // Lines it names replace the default line of that year; categories it does
@@ -53,7 +57,18 @@ type fileConfig struct {
 	// business time may be.
 	BusinessSkewMaxMinutes int    `json:"businessSkewMaxMinutes"`
 	DivisionsFile          string `json:"divisionsFile"`
+	// AggregateCacheMax and AggregateCacheEventsMax size the commands'
+	// cache of aggregates (default domain.AggregateCacheMax and
+	// domain.AggregateCacheEventsMax; 0 aggregates turns it off).
+	AggregateCacheMax       *int `json:"aggregateCacheMax"`
+	AggregateCacheEventsMax *int `json:"aggregateCacheEventsMax"`
 }
+
+// Bounds of the aggregate cache's sizes in a configuration file.
+const (
+	aggregateCacheMaxMax       = 1_000_000
+	aggregateCacheEventsMaxMax = 100_000_000
+)
 
 // divisionsBytesMax bounds a division registry file: a national one (about
 // 700,000 villages of some 60 bytes) fits.
@@ -65,7 +80,8 @@ const configBytesMax = 1 << 20
 // loadSettings reads path ("" means defaults) and reports every problem in
 // it at once.
 func loadSettings(path string) (settings, error) {
-	s := settings{lines: domain.DefaultPovertyLines(), scorecards: scorecard.Builtin(), divisions: domain.WeiningDivisions()}
+	s := settings{lines: domain.DefaultPovertyLines(), scorecards: scorecard.Builtin(), divisions: domain.WeiningDivisions(),
+		cacheMax: domain.AggregateCacheMax, cacheEventsMax: domain.AggregateCacheEventsMax}
 	if path == "" {
 		return s, nil
 	}
@@ -103,6 +119,19 @@ func loadSettings(path string) (settings, error) {
 			fc.BusinessLagMaxDays, fc.BusinessSkewMaxMinutes))
 	} else if err := s.bounds.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("business time bounds: %w", err))
+	}
+	for _, c := range []struct {
+		name     string
+		v        *int
+		into     *int
+		limitMax int
+	}{{"aggregateCacheMax", fc.AggregateCacheMax, &s.cacheMax, aggregateCacheMaxMax},
+		{"aggregateCacheEventsMax", fc.AggregateCacheEventsMax, &s.cacheEventsMax, aggregateCacheEventsMaxMax}} {
+		if c.v != nil && (*c.v < 0 || *c.v > c.limitMax) {
+			errs = append(errs, fmt.Errorf("%s %d out of range (0..%d)", c.name, *c.v, c.limitMax))
+		} else if c.v != nil {
+			*c.into = *c.v
+		}
 	}
 	if fc.ScorecardsDir != "" {
 		extra, err := scorecard.LoadDir(os.DirFS(fc.ScorecardsDir))

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drip-ledger/drip/domain"
 	"github.com/drip-ledger/drip/domain/complaint"
 )
 
@@ -79,6 +80,22 @@ func TestSettingsBoundBusinessTimes(t *testing.T) {
 		t.Fatalf("bounds %+v", s.bounds)
 	}
 	for _, bad := range []string{`{"businessLagMaxDays": 3650}`, `{"businessSkewMaxMinutes": -1}`} {
+		if _, err := loadSettings(writeFile(t, t.TempDir(), "drip.json", bad)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+func TestSettingsSizeTheAggregateCache(t *testing.T) {
+	s, err := loadSettings("")
+	if err != nil || s.cacheMax != domain.AggregateCacheMax || s.cacheEventsMax != domain.AggregateCacheEventsMax {
+		t.Fatalf("defaults %d, %d, %v", s.cacheMax, s.cacheEventsMax, err)
+	}
+	p := writeFile(t, t.TempDir(), "drip.json", `{"aggregateCacheMax": 0, "aggregateCacheEventsMax": 1000}`)
+	if s, err = loadSettings(p); err != nil || s.cacheMax != 0 || s.cacheEventsMax != 1000 {
+		t.Fatalf("from the file %d, %d, %v; want 0 (off), 1000", s.cacheMax, s.cacheEventsMax, err)
+	}
+	for _, bad := range []string{`{"aggregateCacheMax": -1}`, `{"aggregateCacheEventsMax": 1000000000}`} {
 		if _, err := loadSettings(writeFile(t, t.TempDir(), "drip.json", bad)); err == nil {
 			t.Errorf("%s accepted", bad)
 		}

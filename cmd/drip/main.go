@@ -26,7 +26,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":     {"start the HTTP server (embedded store, PostgreSQL or KurrentDB) with read models, notary and forwarding", runServe},
 		"demo":      {"load a synthetic Weining county into an empty data directory (drip demo -h)", runDemo},
-		"bench":     {"measure appends against the disk's own baseline, and replay (drip bench append -h, replay -h)", runBench},
+		"bench":     {"measure appends against the disk's baseline, replay, and a whole county served (drip bench append -h, replay -h, serve -h)", runBench},
 		"token":     {"issue a signed bearer token, or rotate the key (drip token issue -h)", runToken},
 		"keys":      {"generate the notary's checkpoint-signing key pair (drip keys generate -h)", runKeys},
 		"verify":    {"check a bundle, a consistency proof or a whole store against the verifier key", runVerify},

@@ -17,17 +17,18 @@ func services(store events.Store, reg *events.Registry, set settings) (api.Deps,
 	if err != nil {
 		return api.Deps{}, err
 	}
+	x.Cache = domain.NewCache(set.cacheMax, set.cacheEventsMax)
 	complaints, err := complaint.NewService(x, set.rules)
 	if err != nil {
 		return api.Deps{}, err
 	}
-	complaints.Subjects = subjects{log: store, reg: reg}
+	complaints.Subjects = subjects{log: store, reg: reg, x: x}
 	households, err := household.NewService(x)
 	if err != nil {
 		return api.Deps{}, err
 	}
 	households.Bounds = set.bounds
-	funds, err := newFundService(store, reg, complaints)
+	funds, err := newFundService(store, reg, complaints, x.Cache)
 	if err != nil {
 		return api.Deps{}, err
 	}

@@ -12,10 +12,6 @@ import (
 	"github.com/drip-ledger/drip/events"
 )
 
-// subjectScanEventsMax bounds how much of a project's stream is read to
-// find the payment a complaint names: the executor's own bound on a stream.
-const subjectScanEventsMax = 200_000
-
 // subjects answers complaint.Subjects from the log: a household exists if
 // its stream does, a project if its stream does (its villages from its
 // proposal), a payment if its project's stream instructed it (its place:
@@ -25,6 +21,7 @@ type subjects struct {
 		ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Event, error)
 	}
 	reg *events.Registry
+	x   *domain.Executor
 }
 
 var _ complaint.Subjects = subjects{}
@@ -57,46 +54,32 @@ func (s subjects) Places(ctx context.Context, sub complaint.Subject) ([]domain.D
 	return nil, true, nil
 }
 
-// payment reads project p's stream: its villages, and if ref is set, the
-// place of the payment ref (found false if p never instructed it).
+// payment loads project p through the executor's aggregate cache (a
+// complaint about a payment of a long project reads the events since, not
+// the project's whole stream): its villages, and if ref is set, the place
+// of the payment ref (found false if p never instructed it).
 func (s subjects) payment(ctx context.Context, p fund.ProjectID, ref string) ([]domain.DivisionCode, bool, error) {
-	var villages []domain.DivisionCode
-	for from := uint64(1); from <= subjectScanEventsMax; {
-		evs, err := s.log.ReadStream(ctx, fund.ProjectStream(p), from, events.Forwards, events.ReadEventsMax)
-		if errors.Is(err, events.ErrStreamNotFound) {
-			return nil, false, nil
+	var places []domain.DivisionCode
+	found := false
+	err := domain.Read(ctx, s.x, fund.ProjectStream(p), fund.ProjectAggregate, func(proj fund.Project, _ uint64) error {
+		if !proj.Exists() {
+			return nil
 		}
-		if err != nil {
-			return nil, false, err
+		places, found = proj.Villages(), true
+		if ref == "" {
+			return nil
 		}
-		for _, ev := range evs {
-			if ev.Type != fund.TypeProjectProposed && ev.Type != fund.TypePaymentInstructed {
-				continue
-			}
-			pl, err := s.reg.Decode(ev)
-			if err != nil {
-				return nil, false, fmt.Errorf("complaint subject %s: %w", p, err)
-			}
-			switch e := pl.(type) {
-			case *fund.ProjectProposed:
-				villages = e.Villages
-				if ref == "" {
-					return villages, true, nil
-				}
-			case *fund.PaymentInstructed:
-				if e.Ref != ref {
-					continue
-				}
-				if e.Payee == fund.PayeeHousehold && !e.Household.IsZero() {
-					return []domain.DivisionCode{e.Household.Village()}, true, nil
-				}
-				return villages, true, nil
-			}
+		pay, ok := proj.Payment(ref)
+		switch {
+		case !ok:
+			places, found = nil, false
+		case pay.Payee == fund.PayeeHousehold && !pay.Household.IsZero():
+			places = []domain.DivisionCode{pay.Household.Village()}
 		}
-		if len(evs) < events.ReadEventsMax {
-			break
-		}
-		from = evs[len(evs)-1].Version + 1
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("complaint subject %s: %w", p, err)
 	}
-	return nil, false, nil
+	return places, found, nil
 }

@@ -92,6 +92,8 @@ func TestSubjectsFindsProjectsAndPaymentsInTheLog(t *testing.T) {
 	ref := fund.PaymentRef(proj, 1)
 	payloads := []events.Payload{
 		&fund.ProjectProposed{Project: proj, Name: "Walnuts", Kind: fund.KindIndustry, Villages: []domain.DivisionCode{v1, v2}, BudgetFen: fen},
+		&fund.AllocationReceived{Project: proj, Allocation: allocation, AllocationEventID: events.DeriveID(events.NilID, allocation),
+			AmountFen: fen, Lots: []fund.Lot{{Allocation: allocation, Document: "doc", AmountFen: fen}}},
 		&fund.PaymentInstructed{Project: proj, Ref: ref, Payee: fund.PayeeHousehold, Household: file,
 			Account: fund.BankAccount{Number: rt.Account(7), Bank: "Weining RCC", HolderName: "Zhang 7"}, AmountFen: fen,
 			Purpose: fund.PurposeProductionSubsidy, Period: "2024", Installment: true,
@@ -107,7 +109,11 @@ func TestSubjectsFindsProjectsAndPaymentsInTheLog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := subjects{log: store, reg: reg}
+	x, err := domain.NewExecutor(store, reg, func() (events.ID, error) { return events.NewID(nil) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := subjects{log: store, reg: reg, x: x}
 	cases := []struct {
 		name  string
 		sub   complaint.Subject

@@ -10,6 +10,7 @@ import (
 	"github.com/drip-ledger/drip/projections"
 	"github.com/drip-ledger/drip/projections/complaints"
 	"github.com/drip-ledger/drip/projections/households"
+	"github.com/drip-ledger/drip/projections/modelstore"
 )
 
 // views are the read models and the runner that feeds them.
@@ -22,28 +23,30 @@ type views struct {
 	reconcileViews
 }
 
-// viewModels returns the read models as the ModelRunner runs them. Views not
-// yet converted to projections.Model are per-event Projections held in
-// memory, run through projections.AsModel with in-memory checkpoints: each
-// start replays the log into them (readyz says when they have caught up
-// with the head seen at start).
+// viewModels returns the read models as the ModelRunner runs them: the
+// households and complaints models are durable Models (kept, until serve
+// gives them a Pebble or PostgreSQL modelstore, in a memory one); views not
+// yet converted are per-event Projections held in memory, run through
+// projections.AsModel with in-memory checkpoints. Either way a start with a
+// memory store replays the log (readyz says when they have caught up with
+// the head seen at start).
 //
 // A view whose new version must be rebuilt beside the serving one is held
 // in a projections.Current that the API reads through, and given to the
 // runner with ModelRunner.Replace(old, new, func() { current.Store(new) }).
 func (v *views) viewModels() []projections.Model {
 	cps := &projections.MemoryCheckpoints{}
-	return []projections.Model{projections.AsModel(v.households, cps), projections.AsModel(v.complaints, cps),
-		projections.AsModel(v.funds, cps), projections.AsModel(v.redflags, cps)}
+	return []projections.Model{v.households, v.complaints, projections.AsModel(v.funds, cps), projections.AsModel(v.redflags, cps)}
 }
 
 // newViews builds the read models and their runner.
 func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*views, error) {
-	hv, err := households.New(reg)
+	ms := &modelstore.Memory{}
+	hv, err := households.New(reg, store, ms, households.Name, households.HouseholdCacheMax)
 	if err != nil {
 		return nil, err
 	}
-	cv, err := complaints.New(reg)
+	cv, err := complaints.New(reg, store, ms, complaints.Name, complaints.ComplaintCacheMax)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +59,7 @@ func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*view
 		return nil, err
 	}
 	v := &views{households: hv, complaints: cv, fundViews: fv, reconcileViews: rv, log: log}
-	v.runner, err = projections.NewModelRunner(projections.ModelRunnerConfig{Store: store, Registry: reg,
+	v.runner, err = projections.NewModelRunner(projections.ModelRunnerConfig{Store: store, Registry: reg, ModelStore: ms,
 		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})},
 		v.viewModels()...)
 	if err != nil {
@@ -109,5 +112,5 @@ func (c caughtUpLoads) Households(ctx context.Context, cadreID string) (int, err
 	if err := c.v.waitFor(ctx, head); err != nil {
 		return 0, err
 	}
-	return c.v.households.CadreLoad(cadreID), nil
+	return c.v.households.CadreLoad(ctx, cadreID)
 }

@@ -20,14 +20,15 @@ import (
 const fundRetriesMax = 128
 
 // newFundService builds the fund ledger's service over store, on its own
-// executor (for its retries), opening shortfall complaints through
-// complaints.
-func newFundService(store events.Store, reg *events.Registry, complaints fund.Complaints) (*fund.Service, error) {
+// executor (for its retries) sharing the other services' aggregate cache
+// (one bound on the process's cached aggregates), opening shortfall
+// complaints through complaints.
+func newFundService(store events.Store, reg *events.Registry, complaints fund.Complaints, cache *domain.Cache) (*fund.Service, error) {
 	x, err := domain.NewExecutor(store, reg, func() (events.ID, error) { return events.NewID(rand.Reader) })
 	if err != nil {
 		return nil, err
 	}
-	x.RetriesMax = fundRetriesMax
+	x.RetriesMax, x.Cache = fundRetriesMax, cache
 	return fund.NewService(x, complaints, fund.DefaultConfig())
 }
 

@@ -53,7 +53,7 @@ type Resolution struct {
 }
 
 // Aggregate describes the complaint for domain.Execute.
-var Aggregate = domain.Aggregate[State]{Evolve: Evolve}
+var Aggregate = domain.Aggregate[State]{Name: "complaint", Evolve: Evolve}
 
 // Evolve applies one event to the state. It is a total switch over the
 // complaint's payloads: anything else, or anything before the complaint was

@@ -58,10 +58,7 @@ func (s *Service) settle(ctx context.Context, req domain.Request, id ProjectID, 
 	var used *BankRefUsed
 	ps, bs := ProjectStream(id), BankRefStream(c.BankRef)
 	views := []domain.View{
-		{Stream: ps, Reset: func() { p = Project{} }, Evolve: func(ev events.Event, pl events.Payload) (err error) {
-			p, err = ProjectAggregate.Evolve(p, ev, pl)
-			return err
-		}},
+		domain.ViewOf(ps, ProjectAggregate, &p),
 		{Stream: bs, Reset: func() { used = nil }, Evolve: func(_ events.Event, pl events.Payload) error {
 			u, ok := pl.(*BankRefUsed)
 			if !ok {

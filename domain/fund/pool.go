@@ -193,7 +193,7 @@ func (p Pool) Allocation(ref string) (AllocationRecord, bool) {
 }
 
 // PoolAggregate describes a pool to domain.Execute.
-var PoolAggregate = domain.Aggregate[Pool]{Evolve: EvolvePool}
+var PoolAggregate = domain.Aggregate[Pool]{Name: "fund.pool", Evolve: EvolvePool}
 
 // EvolvePool folds one event into p. It is a total switch over the pool's
 // event types; anything else is an error. It records facts; the rules were

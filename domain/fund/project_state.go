@@ -162,7 +162,7 @@ func (s Project) Payments() []Payment {
 }
 
 // ProjectAggregate describes a project to domain.Execute.
-var ProjectAggregate = domain.Aggregate[Project]{Evolve: EvolveProject}
+var ProjectAggregate = domain.Aggregate[Project]{Name: "fund.project", Evolve: EvolveProject}
 
 // EvolveProject folds one event into s. It is a total switch over the
 // project's event types; anything else is an error, as is an event before

@@ -27,9 +27,11 @@ type Complaints interface {
 // domain.Execute. It holds no state of its own and is safe for concurrent
 // use.
 //
-// A busy project's stream is contended: each losing writer re-decides
-// against the new balance, so the executor's RetriesMax should be at least
-// the number of payments expected to race on one project.
+// A busy project's stream is contended: commands of one process take turns
+// on its cached aggregate (domain.Cache), but each writer that loses to
+// another process re-decides against the new balance, so the executor's
+// RetriesMax should be at least the number of payments expected to race on
+// one project.
 type Service struct {
 	x          *domain.Executor
 	complaints Complaints
@@ -84,11 +86,13 @@ func (s *Service) HandlePool(ctx context.Context, req domain.Request, county Cou
 		return domain.Result{}, errorf(CodeOutsideJurisdiction, "pool %s is outside the jurisdiction %q of %s", county, j, req.Actor.ID)
 	}
 	if c, ok := cmd.(Allocate); ok && !c.Project.IsZero() {
-		proj, err := fold(ctx, s.x, ProjectStream(c.Project), ProjectAggregate, EmptyProject(c.Project))
+		err := domain.Read(ctx, s.x, ProjectStream(c.Project), ProjectAggregate, func(proj Project, _ uint64) error {
+			c.ProjectFacts = ProjectFacts{Status: proj.Status()}
+			return nil
+		})
 		if err != nil {
 			return domain.Result{}, err
 		}
-		c.ProjectFacts = ProjectFacts{Status: proj.Status()}
 		cmd = c
 	}
 	res, err := domain.Execute(ctx, s.x, req, PoolStream(county), PoolAggregate, func(p Pool) ([]events.Payload, error) {
@@ -141,11 +145,15 @@ func (s *Service) ReceiveAllocation(ctx context.Context, req domain.Request, cou
 	if county.IsZero() || !j.Contains(county.Code()) {
 		return domain.Result{}, errorf(CodeOutsideJurisdiction, "pool %s is outside the jurisdiction %q of %s", county, j, req.Actor.ID)
 	}
-	pool, err := fold(ctx, s.x, PoolStream(county), PoolAggregate, EmptyPool(county))
+	var rec AllocationRecord
+	var ok bool
+	err = domain.Read(ctx, s.x, PoolStream(county), PoolAggregate, func(pool Pool, _ uint64) error {
+		rec, ok = pool.Allocation(ref)
+		return nil
+	})
 	if err != nil {
 		return domain.Result{}, err
 	}
-	rec, ok := pool.Allocation(ref)
 	if !ok {
 		return domain.Result{}, errorf(CodeAllocationNotFound, "pool %s made no allocation %q", county, ref)
 	}
@@ -247,11 +255,14 @@ func (s *Service) withFacts(ctx context.Context, cmd ProjectCommand) (ProjectCom
 	if err != nil {
 		return cmd, nil // the decision reports it
 	}
-	hh, err := fold(ctx, s.x, household.Stream(n), household.Aggregate, household.State{})
+	var facts HouseholdFacts
+	err = domain.Read(ctx, s.x, household.Stream(n), household.Aggregate, func(hh household.State, _ uint64) error {
+		facts = HouseholdFactsOf(hh)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	facts := HouseholdFactsOf(hh)
 	switch c := cmd.(type) {
 	case AssignBeneficiary:
 		c.Facts = facts
@@ -267,11 +278,15 @@ func (s *Service) withFacts(ctx context.Context, cmd ProjectCommand) (ProjectCom
 // acknowledgement recorded one. The complaint's number comes from the
 // payment, so a complaint that exists already is this one.
 func (s *Service) openComplaint(ctx context.Context, req domain.Request, id ProjectID, ref string) (domain.Result, error) {
-	proj, err := fold(ctx, s.x, ProjectStream(id), ProjectAggregate, EmptyProject(id))
+	var p Payment
+	var ok bool
+	err := domain.Read(ctx, s.x, ProjectStream(id), ProjectAggregate, func(proj Project, _ uint64) error {
+		p, ok = proj.Payment(ref)
+		return nil
+	})
 	if err != nil {
 		return domain.Result{}, err
 	}
-	p, ok := proj.Payment(ref)
 	if !ok || p.Acknowledgement == nil || p.Acknowledgement.ShortfallFen <= 0 {
 		return domain.Result{}, nil
 	}
@@ -290,36 +305,4 @@ func (s *Service) openComplaint(ctx context.Context, req domain.Request, id Proj
 		return domain.Result{}, fmt.Errorf("fund: payment %s: the acknowledgement was recorded but complaint %s was not opened (retry the acknowledgement): %w", ref, a.ComplaintID, err)
 	}
 	return opened, nil
-}
-
-// fold reads a whole stream and folds it into init; a stream that does not
-// exist folds to init.
-func fold[S any](ctx context.Context, x *domain.Executor, stream string, agg domain.Aggregate[S], init S) (S, error) {
-	state := init
-	var version uint64
-	for {
-		page, err := x.Log.ReadStream(ctx, stream, version+1, events.Forwards, events.ReadEventsMax)
-		if errors.Is(err, events.ErrStreamNotFound) {
-			return state, nil
-		}
-		if err != nil {
-			return state, err
-		}
-		for _, ev := range page {
-			p, err := x.Registry.Decode(ev)
-			if err != nil {
-				return state, err
-			}
-			if state, err = agg.Evolve(state, ev, p); err != nil {
-				return state, fmt.Errorf("fund: fold %s at version %d: %w", stream, ev.Version, err)
-			}
-			version = ev.Version
-		}
-		if len(page) < events.ReadEventsMax {
-			return state, nil
-		}
-		if version >= uint64(x.StreamEventsMax) {
-			return state, fmt.Errorf("fund: stream %q has more than %d events: %w", stream, x.StreamEventsMax, events.ErrLimit)
-		}
-	}
 }

@@ -122,10 +122,7 @@ func (s *Service) assignCadreOnce(ctx context.Context, req domain.Request, file 
 	released := cadreHouseholds{}
 	hs, ns := Stream(file), CadreStream(c.Cadre.ID)
 	views := []domain.View{
-		{Stream: hs, Reset: func() { st = State{} }, Evolve: func(ev events.Event, p events.Payload) (err error) {
-			st, err = Aggregate.Evolve(st, ev, p)
-			return err
-		}},
+		domain.ViewOf(hs, Aggregate, &st),
 		{Stream: ns, Reset: func() { clear(helped) }, Evolve: helped.evolve},
 	}
 	oldStream := ""
@@ -165,12 +162,10 @@ func (s *Service) assignCadreOnce(ctx context.Context, req domain.Request, file 
 // checks it again against the state it decides on.
 func (s *Service) currentCadre(ctx context.Context, file domain.FileNumber) (string, error) {
 	var id string
-	_, err := domain.ExecuteMulti(ctx, s.x, domain.Request{}, []domain.View{{Stream: Stream(file), Reset: func() {},
-		Evolve: func(ev events.Event, p events.Payload) error {
-			if a, ok := p.(*CadreAssigned); ok {
-				id = a.Cadre.ID
-			}
-			return nil
-		}}}, func() ([]domain.Emit, error) { return nil, nil })
+	err := domain.Read(ctx, s.x, Stream(file), Aggregate, func(st State, _ uint64) error {
+		c, _ := st.Cadre()
+		id = c.ID
+		return nil
+	})
 	return id, err
 }

@@ -90,10 +90,7 @@ func (s *Service) register(ctx context.Context, req domain.Request, file domain.
 		}
 		var st State
 		current := make([]string, len(members))
-		views := []domain.View{{Stream: Stream(file), Reset: func() { st = State{} }, Evolve: func(ev events.Event, p events.Payload) (err error) {
-			st, err = Aggregate.Evolve(st, ev, p)
-			return err
-		}}}
+		views := []domain.View{domain.ViewOf(Stream(file), Aggregate, &st)}
 		for i, m := range members {
 			views = append(views, domain.View{Stream: m.stream, Reset: func() { current[i] = "" }, Evolve: func(_ events.Event, p events.Payload) error {
 				if rc, ok := p.(*ResidentClaimed); ok {
@@ -150,11 +147,10 @@ func (s *Service) householdLiving(ctx context.Context, file string) (bool, error
 	if err != nil {
 		return false, err
 	}
-	var st State
-	_, err = domain.ExecuteMulti(ctx, s.x, domain.Request{}, []domain.View{{Stream: Stream(f), Reset: func() {},
-		Evolve: func(ev events.Event, p events.Payload) (err error) {
-			st, err = Aggregate.Evolve(st, ev, p)
-			return err
-		}}}, func() ([]domain.Emit, error) { return nil, nil })
-	return st.Status() != StatusNone && st.Status() != StatusRemoved, err
+	var living bool
+	err = domain.Read(ctx, s.x, Stream(f), Aggregate, func(st State, _ uint64) error {
+		living = st.Status() != StatusNone && st.Status() != StatusRemoved
+		return nil
+	})
+	return living, err
 }

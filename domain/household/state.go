@@ -180,7 +180,7 @@ func (s State) Changes() []Change { return slices.Clone(s.changes) }
 func (s State) Corrections() []Correction { return slices.Clone(s.corrections) }
 
 // Aggregate describes the household to domain.Execute.
-var Aggregate = domain.Aggregate[State]{Evolve: Evolve}
+var Aggregate = domain.Aggregate[State]{Name: "household", Evolve: Evolve}
 
 // Evolve folds one event into s. It is total over the types Register adds;
 // any other payload, or an event before the household's registration, is a

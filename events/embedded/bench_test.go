@@ -14,10 +14,11 @@ import (
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/events/embedded"
 	"github.com/drip-ledger/drip/events/storetest"
+	"github.com/drip-ledger/drip/internal/bench/baseline"
 )
 
-// The append benchmarks compare the store with Baseline, a bare group-fsync
-// file, at the writer counts `drip bench append` uses: one event of about
+// The append benchmarks compare the store with the baseline, a bare
+// group-fsync file (internal/bench/baseline), at the writer counts `drip bench append` uses: one event of about
 // 300 bytes (Event.Size) per append. Run them with
 //
 //	go test -run '^$' -bench 'Append|Baseline' -benchtime 4s ./events/embedded
@@ -75,7 +76,7 @@ func benchAppendN(b *testing.B, n int) {
 func BenchmarkBaseline(b *testing.B) {
 	for _, n := range benchWriters {
 		b.Run(fmt.Sprintf("writers=%d", n), func(b *testing.B) {
-			bl, err := embedded.OpenBaseline(filepath.Join(b.TempDir(), "baseline"))
+			bl, err := baseline.Open(filepath.Join(b.TempDir(), "baseline"), baseline.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -135,7 +136,7 @@ func BenchmarkReadAll(b *testing.B) {
 	b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-// BenchmarkAppendVsBaseline measures the store and Baseline alternately, in
+// BenchmarkAppendVsBaseline measures the store and the baseline alternately, in
 // rounds of roundS seconds each, and reports both rates and their ratio: the
 // disk of a shared machine changes speed from minute to minute, so only
 // measurements taken side by side compare. The target is a ratio of at
@@ -165,7 +166,7 @@ func BenchmarkAppendVsBaseline(b *testing.B) {
 					}, func() { s.Close() }
 				})
 				base += rate(b, n, roundS, func(dir string) (func(context.Context, int, int64) error, func()) {
-					bl, err := embedded.OpenBaseline(filepath.Join(dir, "baseline"))
+					bl, err := baseline.Open(filepath.Join(dir, "baseline"), baseline.Options{})
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -35,6 +35,7 @@
 // reports are rate-limited in the log (lograte.go). Tests inject each of
 // these failures through the hooks in faults.go.
 //
-// Baseline (baseline.go) is the plain group-fsync file that benchmarks
-// compare the store's append throughput against.
+// The benchmarks compare the store's append throughput against a plain
+// group-fsync file, internal/bench/baseline: a yardstick, not part of the
+// store.
 package embedded

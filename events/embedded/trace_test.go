@@ -18,6 +18,7 @@ import (
 
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/events/storetest"
+	"github.com/drip-ledger/drip/internal/bench/baseline"
 )
 
 type groupTrace struct {
@@ -145,7 +146,8 @@ func TestTraceGroups(t *testing.T) {
 			_, err := s.Append(context.Background(), streams[w], events.Any, e[:]...)
 			return err
 		}, func() { s.Close() })
-		bl, err := OpenBaseline(filepath.Join(t.TempDir(), "baseline"))
+		// The baseline reports its groups to the same collector.
+		bl, err := baseline.Open(filepath.Join(t.TempDir(), "baseline"), baseline.Options{Trace: syncTrace})
 		if err != nil {
 			t.Fatal(err)
 		}

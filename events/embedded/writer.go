@@ -372,7 +372,8 @@ func (s *Store) runSyncer(h *handoff) {
 }
 
 // syncTrace, if set (by TestTraceGroups), receives the timings of each
-// group's write and fdatasync; Baseline reports to it too.
+// group's write and fdatasync; the test hands the same function to the
+// baseline (internal/bench/baseline's Options.Trace), to compare the two.
 var syncTrace func(start, wrote, synced time.Time, bytes, n int)
 
 func syncGroup(g *group, fs *faults) error {

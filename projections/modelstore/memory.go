@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"slices"
-	"sort"
 	"sync"
+
+	"github.com/google/btree"
 )
 
 // Memory is a Store that forgets everything on exit: for tests and the
@@ -18,9 +19,19 @@ type Memory struct {
 
 type memModel struct {
 	checkpoint uint64
-	values     map[string][]byte
-	keys       []string // sorted
+	// keys is ordered by key: an insert or a range costs log n, so a county
+	// built batch by batch is not quadratic (a sorted slice was).
+	keys *btree.BTreeG[memKV]
 }
+
+type memKV struct{ key, value []byte }
+
+func lessKV(a, b memKV) bool { return bytes.Compare(a.key, b.key) < 0 }
+
+// memDegree is the B-tree's degree: wide nodes, few pointers per key.
+const memDegree = 32
+
+func newMemModel() *memModel { return &memModel{keys: btree.NewG(memDegree, lessKV)} }
 
 var _ Store = (*Memory)(nil)
 
@@ -61,8 +72,8 @@ func (m *Memory) Get(ctx context.Context, model string, key []byte) ([]byte, boo
 	if mm == nil {
 		return nil, false, nil
 	}
-	v, ok := mm.values[string(key)]
-	return clone(v), ok, nil
+	kv, ok := mm.keys.Get(memKV{key: key})
+	return clone(kv.value), ok, nil
 }
 
 // Scan implements Store.
@@ -78,14 +89,13 @@ func (m *Memory) Scan(ctx context.Context, model string, from, to []byte, limit 
 	type kv struct{ k, v []byte }
 	var page []kv
 	if mm := m.models[model]; mm != nil {
-		i := sort.SearchStrings(mm.keys, string(from))
-		for ; i < len(mm.keys) && len(page) < limit; i++ {
-			k := mm.keys[i]
-			if to != nil && bytes.Compare([]byte(k), to) >= 0 {
-				break
+		mm.keys.AscendGreaterOrEqual(memKV{key: from}, func(e memKV) bool {
+			if len(page) >= limit || to != nil && bytes.Compare(e.key, to) >= 0 {
+				return false
 			}
-			page = append(page, kv{[]byte(k), clone(mm.values[k])})
-		}
+			page = append(page, kv{clone(e.key), clone(e.value)})
+			return true
+		})
 	}
 	m.mu.RUnlock()
 	// f runs without the lock, so it may call the store.
@@ -109,7 +119,7 @@ func (m *Memory) Commit(ctx context.Context, model string, b *Batch, checkpoint 
 	}
 	mm := m.models[model]
 	if mm == nil {
-		mm = &memModel{values: map[string][]byte{}}
+		mm = newMemModel()
 	}
 	if checkpoint <= mm.checkpoint {
 		return ErrCheckpoint
@@ -123,17 +133,10 @@ func (m *Memory) Commit(ctx context.Context, model string, b *Batch, checkpoint 
 		return nil
 	}
 	return b.Each(func(key, value []byte, del bool) error {
-		k := string(key)
-		i, found := slices.BinarySearch(mm.keys, k)
-		switch {
-		case del && found:
-			mm.keys = slices.Delete(mm.keys, i, i+1)
-			delete(mm.values, k)
-		case !del:
-			if !found {
-				mm.keys = slices.Insert(mm.keys, i, k)
-			}
-			mm.values[k] = value
+		if del {
+			mm.keys.Delete(memKV{key: key})
+		} else {
+			mm.keys.ReplaceOrInsert(memKV{key: key, value: value})
 		}
 		return nil
 	})

@@ -55,6 +55,8 @@ type World struct {
 	Fund      *fund.Service
 	Reconcile *reconcile.Service
 	Project   fund.ProjectID
+	// X is the services' executor (a benchmark turns its cache off).
+	X *domain.Executor
 }
 
 // As is a request by role in the county at t.
@@ -96,7 +98,7 @@ func NewOn(t testing.TB, store events.Store, reg *events.Registry, fen domain.Fe
 		t.Fatal(err)
 	}
 	p, _ := fund.ParseProjectID(Project)
-	w := &World{Store: store, Reg: reg, Fund: fs, Reconcile: rs, Project: p}
+	w := &World{Store: store, Reg: reg, Fund: fs, Reconcile: rs, Project: p, X: x}
 	w.implement(t, fen)
 	return w
 }

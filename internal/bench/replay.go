@@ -1,11 +1,8 @@
-package main
+package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -13,11 +10,11 @@ import (
 	"github.com/drip-ledger/drip/projections"
 )
 
-// replayRow is one store's replay figures: reading the whole log through
+// ReplayRow is one store's replay figures: reading the whole log through
 // ReadAll (the baseline: what the store can deliver) and replaying it
 // through the ModelRunner (batches read once, each event decoded once, one
 // checkpoint per batch), as a read model is rebuilt.
-type replayRow struct {
+type ReplayRow struct {
 	Store                 string  `json:"store"`
 	Events                int     `json:"events"`
 	ReadAllEventsPerS     float64 `json:"read_all_events_per_s"`
@@ -25,57 +22,25 @@ type replayRow struct {
 	ProjectionOverReadAll float64 `json:"ratio"`
 }
 
-func benchReplayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench replay", `
-Fills a fresh store with --events events, then measures reading the whole
-log with ReadAll (what the store delivers) and replaying it through the
-projection runner into a read model that only counts (what a rebuild at
-start costs beyond the store), and prints both and their ratio, per store.`, stderr)
-	n := fs.Int("events", 100000, "events in the log")
-	asJSON := fs.Bool("json", false, "one JSON object per line")
-	dir := fs.String("dir", "", "directory for the scratch stores, removed at the end of the run (default: the system's temporary directory, $TMPDIR or /tmp)")
-	storesFlag := fs.String("store", "embedded", "comma-separated stores: embedded, or a postgres:// URL (a throw-away schema is made and dropped)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *n < 1 || *n > 10_000_000 {
-		fmt.Fprintln(stderr, "drip bench replay: --events must be in 1..10000000")
-		return errUsage
-	}
-	if !*asJSON {
-		fmt.Fprintf(stdout, "%-10s %9s %22s %24s %7s\n", "store", "events", "read_all_events_per_s", "projection_events_per_s", "ratio")
-	}
-	for _, spec := range strings.Split(*storesFlag, ",") {
-		row, err := benchReplay(ctx, *dir, spec, *n)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			b, _ := json.Marshal(row)
-			fmt.Fprintln(stdout, string(b))
-		} else {
-			fmt.Fprintf(stdout, "%-10s %9d %22.0f %24.0f %7.2f\n", row.Store, row.Events, row.ReadAllEventsPerS, row.ProjectionEventsPerS, row.ProjectionOverReadAll)
-		}
-	}
-	return nil
-}
-
-func benchReplay(ctx context.Context, dir, spec string, n int) (_ replayRow, err error) {
-	tmp, remove, err := benchScratch(dir)
+// Replay fills a fresh store (spec: "embedded" or a postgres:// URL) in a
+// scratch directory under dir with n events, then measures reading the
+// whole log with ReadAll and replaying it through the projection runner.
+func Replay(ctx context.Context, dir, spec string, n int) (_ ReplayRow, err error) {
+	tmp, remove, err := scratch(dir)
 	if err != nil {
-		return replayRow{}, err
+		return ReplayRow{}, err
 	}
 	defer remove(&err)
-	reg := benchRegistry()
-	store, done, err := openBenchStore(ctx, spec, tmp+"/store", reg)
+	reg := Registry()
+	store, done, err := openStore(ctx, spec, tmp+"/store", reg)
 	if err != nil {
-		return replayRow{}, err
+		return ReplayRow{}, err
 	}
 	defer done()
 	if err := fillForReplay(ctx, store, reg, n); err != nil {
-		return replayRow{}, err
+		return ReplayRow{}, err
 	}
-	row := replayRow{Store: storeLabel(spec), Events: n}
+	row := ReplayRow{Store: StoreLabel(spec), Events: n}
 	start := time.Now()
 	read := 0
 	for from := uint64(1); ; {
@@ -100,7 +65,7 @@ func benchReplay(ctx context.Context, dir, spec string, n int) (_ replayRow, err
 // fillForReplay appends n events quickly: 16 writers, 100 events per
 // append, over many streams (the fill is not what is measured).
 func fillForReplay(ctx context.Context, store events.Store, reg *events.Registry, n int) error {
-	evs, _, err := benchEvents(reg, n)
+	evs, _, err := Events(reg, n)
 	if err != nil {
 		return err
 	}
@@ -133,7 +98,7 @@ func (c *counter) Reset(context.Context) error { c.n.Store(0); c.checkpoint.Stor
 
 func timeProjection(ctx context.Context, store events.Store, head uint64) (float64, error) {
 	c := &counter{}
-	r, err := projections.NewModelRunner(projections.ModelRunnerConfig{Store: store, Registry: benchRegistry()}, c)
+	r, err := projections.NewModelRunner(projections.ModelRunnerConfig{Store: store, Registry: Registry()}, c)
 	if err != nil {
 		return 0, err
 	}

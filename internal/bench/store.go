@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -8,30 +8,30 @@ import (
 	"time"
 
 	"github.com/drip-ledger/drip/events"
+	"github.com/drip-ledger/drip/events/embedded"
 	"github.com/drip-ledger/drip/events/postgres"
 )
 
-// openBenchStore opens a fresh, empty store for a benchmark: "embedded" in
+// openStore opens a fresh, empty store for a benchmark: "embedded" in
 // dir, or a PostgreSQL URL in a throw-away schema. done closes it and
 // removes what it made (dir is removed by the caller).
-func openBenchStore(ctx context.Context, spec, dir string, reg *events.Registry) (events.Store, func() error, error) {
+func openStore(ctx context.Context, spec, dir string, reg *events.Registry) (events.Store, func() error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	quiet := slog.New(slog.DiscardHandler)
 	switch {
 	case spec == "embedded" || spec == "pebble":
-		s, err := openStore(ctx, "embedded:"+dir, reg, quiet)
+		s, err := embedded.Open(dir, reg, embedded.Options{Logger: quiet})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("store %q: %w", "embedded:"+dir, err)
 		}
 		return s, s.Close, nil
 	case strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://"):
 		schema := fmt.Sprintf("drip_bench_%d", time.Now().UnixNano())
-		sep := "?"
-		if strings.Contains(spec, "?") {
-			sep = "&"
-		}
-		s, err := openStore(ctx, spec+sep+"drip_schema="+schema, reg, quiet)
+		s, err := postgres.Open(ctx, spec, reg, postgres.Options{Logger: quiet, Schema: schema})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("store %s: %w", StoreLabel(spec), err)
 		}
 		return s, func() error {
 			cerr := s.Close()
@@ -44,8 +44,8 @@ func openBenchStore(ctx context.Context, spec, dir string, reg *events.Registry)
 	return nil, nil, fmt.Errorf("bench: store %q: want embedded or a postgres:// URL", spec)
 }
 
-// storeLabel names a store in output without its URL's credentials.
-func storeLabel(spec string) string {
+// StoreLabel names a store in output without its URL's credentials.
+func StoreLabel(spec string) string {
 	switch {
 	case spec == "":
 		return "embedded"

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"encoding/json"
@@ -35,17 +35,19 @@ func (b benchAppended) Validate() error {
 	return ps.Err()
 }
 
-func benchRegistry() *events.Registry {
+// Registry is the benchmarks' registry: their one event type and nothing
+// else, so a benchmark's store can hold nothing a deployment reads.
+func Registry() *events.Registry {
 	r := events.NewRegistry()
 	r.Register(func() events.Payload { return new(benchAppended) })
 	return r
 }
 
-// benchEvents makes n distinct events with deterministic IDs, encoded by reg
+// Events makes n distinct events with deterministic IDs, encoded by reg
 // before the clock starts so the benchmark measures the store, not JSON, and
 // the baseline's records: each event's whole envelope as JSON, about the bytes
 // the store writes for it.
-func benchEvents(reg *events.Registry, n int) ([]events.Event, [][]byte, error) {
+func Events(reg *events.Registry, n int) ([]events.Event, [][]byte, error) {
 	ns := events.MustParseID("6f2d4c1e-8a7b-4c3d-9e2f-1a0b3c4d5e6f")
 	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	meta := events.Metadata{ActorID: "bench", Role: "admin", Jurisdiction: "520526", OccurredAt: at}

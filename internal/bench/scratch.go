@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"errors"
@@ -6,14 +6,14 @@ import (
 	"os"
 )
 
-// benchScratch makes the fresh directory one benchmark run works in, under
+// scratch makes the fresh directory one benchmark run works in, under
 // dir or, when dir is "", under the system's temporary directory ($TMPDIR,
 // else /tmp): a run killed before its cleanup (SIGKILL, a crash) then leaves
 // its stores where the system clears them, not in the checkout it was
 // started from. remove deletes the directory, and joins to *errp any error
 // doing so, so a run that could not clean up says so; defer it first, so it
 // runs after the stores in the directory are closed.
-func benchScratch(dir string) (tmp string, remove func(errp *error), err error) {
+func scratch(dir string) (tmp string, remove func(errp *error), err error) {
 	tmp, err = os.MkdirTemp(dir, "drip-bench-")
 	if err != nil {
 		return "", nil, err

@@ -1,30 +1,43 @@
-package main
+package bench_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drip-ledger/drip/internal/bench"
 )
 
 // The benchmarks' scratch stores go to the system's temporary directory
-// unless --dir says otherwise, and are gone when the run ends, whether it
+// unless a directory is given, and are gone when the run ends, whether it
 // succeeded or failed: a 71 MB drip-bench-* directory was once found in the
 // checkout.
 func TestBenchScratchIsInTheTempDirAndRemovedAfterTheRun(t *testing.T) {
-	benches := map[string][]string{
-		"append": {"bench", "append", "--writers", "1", "--events", "50", "--rounds", "1", "--json"},
-		"replay": {"bench", "replay", "--events", "50", "--json"},
+	benches := map[string]func(ctx context.Context, dir string) error{
+		"append": func(ctx context.Context, dir string) error {
+			rows, err := bench.Append(ctx, bench.AppendOptions{Dir: dir, Stores: []string{"embedded"}, Writers: 1, Events: 50, Rounds: 1})
+			if err == nil && (len(rows) != 1 || rows[0].EventsPerS <= 0) {
+				t.Errorf("rows = %+v, want one with a rate", rows)
+			}
+			return err
+		},
+		"replay": func(ctx context.Context, dir string) error {
+			row, err := bench.Replay(ctx, dir, "embedded", 50)
+			if err == nil && row.ReadAllEventsPerS <= 0 {
+				t.Errorf("row = %+v, want a rate", row)
+			}
+			return err
+		},
 	}
-	for name, args := range benches {
+	for name, run := range benches {
 		t.Run(name+" defaults to TMPDIR", func(t *testing.T) {
 			// A TMPDIR that does not exist: the run fails naming it,
 			// which shows the scratch directory was to be made there.
 			missing := filepath.Join(t.TempDir(), "no-such-tmpdir")
 			t.Setenv("TMPDIR", missing)
-			err := dispatch(t.Context(), args, &bytes.Buffer{}, &bytes.Buffer{})
+			err := run(t.Context(), "")
 			if err == nil || !strings.Contains(err.Error(), missing) {
 				t.Fatalf("err = %v, want one naming TMPDIR %s", err, missing)
 			}
@@ -32,12 +45,8 @@ func TestBenchScratchIsInTheTempDirAndRemovedAfterTheRun(t *testing.T) {
 		t.Run(name+" removes its scratch when done", func(t *testing.T) {
 			tmp := t.TempDir()
 			t.Setenv("TMPDIR", tmp)
-			var stdout bytes.Buffer
-			if err := dispatch(t.Context(), args, &stdout, &bytes.Buffer{}); err != nil {
+			if err := run(t.Context(), ""); err != nil {
 				t.Fatal(err)
-			}
-			if !strings.HasPrefix(stdout.String(), "{") {
-				t.Errorf("stdout = %q, want JSON rows", stdout.String())
 			}
 			assertEmpty(t, tmp)
 		})
@@ -45,8 +54,7 @@ func TestBenchScratchIsInTheTempDirAndRemovedAfterTheRun(t *testing.T) {
 			dir := t.TempDir()
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
-			err := dispatch(ctx, append(args, "--dir", dir), &bytes.Buffer{}, &bytes.Buffer{})
-			if err == nil {
+			if err := run(ctx, dir); err == nil {
 				t.Fatal("a cancelled run succeeded")
 			}
 			assertEmpty(t, dir)
