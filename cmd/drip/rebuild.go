@@ -56,18 +56,23 @@ directory: run it on a stopped server's data.`, stderr)
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer store.Close()
-	v, err := newViews(store, reg, log)
+	ms, err := openModelStore(url, *dataDir)
 	if err != nil {
 		return err
 	}
-	ms := v.viewModels()
+	defer ms.Close()
+	v, err := newViewsIn(store, reg, ms, log)
+	if err != nil {
+		return err
+	}
+	models := v.viewModels()
 	if model != "" {
-		if ms = pickModel(ms, model); ms == nil {
+		if models = pickModel(models, model); models == nil {
 			fmt.Fprintf(stderr, "drip rebuild: no model %q (see drip rebuild -h)\n", model)
 			return errUsage
 		}
 	}
-	rep, err := projections.Rebuild(ctx, projections.ModelRunnerConfig{Store: store, Registry: reg, BatchEvents: *batch}, ms...)
+	rep, err := projections.Rebuild(ctx, projections.ModelRunnerConfig{Store: store, Registry: reg, BatchEvents: *batch}, models...)
 	if err != nil {
 		return err
 	}

@@ -39,9 +39,15 @@ func (v *views) viewModels() []projections.Model {
 	return []projections.Model{v.households, v.complaints, projections.AsModel(v.funds, cps), projections.AsModel(v.redflags, cps)}
 }
 
-// newViews builds the read models and their runner.
+// newViews builds the read models and their runner over a memory
+// modelstore (tools, the demo's loader).
 func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*views, error) {
-	ms := &modelstore.Memory{}
+	return newViewsIn(store, reg, &modelstore.Memory{}, log)
+}
+
+// newViewsIn builds the read models, keeping the durable ones in ms, and
+// their runner.
+func newViewsIn(store events.Store, reg *events.Registry, ms modelstore.Store, log *slog.Logger) (*views, error) {
 	hv, err := households.New(reg, store, ms, households.Name, households.HouseholdCacheMax)
 	if err != nil {
 		return nil, err
