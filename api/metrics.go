@@ -79,19 +79,26 @@ func RegisterProjectionLag(reg prometheus.Registerer, store events.Store, status
 			"Events in the log that the projection has not applied yet.", []string{"projection"}, nil),
 		stopped: prometheus.NewDesc("drip_projection_stopped",
 			"1 if the projection stopped at an event it could not apply.", []string{"projection"}, nil),
+		catchingUp: prometheus.NewDesc("drip_projection_catching_up",
+			"1 while the projection has not yet reached the log's head as it was when the projection started.", []string{"projection"}, nil),
+		rate: prometheus.NewDesc("drip_projection_catch_up_events_per_second",
+			"The rate of the projection's catch-up: so far while catching up, the whole catch-up's once caught up.", []string{"projection"}, nil),
 	})
 }
 
 type lagCollector struct {
-	store        events.Store
-	status       func(context.Context) []ProjectionStatus
-	lag, stopped *prometheus.Desc
-	failed       *prometheus.Desc
+	store            events.Store
+	status           func(context.Context) []ProjectionStatus
+	lag, stopped     *prometheus.Desc
+	catchingUp, rate *prometheus.Desc
+	failed           *prometheus.Desc
 }
 
 func (l *lagCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- l.lag
 	ch <- l.stopped
+	ch <- l.catchingUp
+	ch <- l.rate
 	ch <- l.failed
 }
 
@@ -116,5 +123,11 @@ func (l *lagCollector) Collect(ch chan<- prometheus.Metric) {
 			stopped = 1
 		}
 		ch <- prometheus.MustNewConstMetric(l.stopped, prometheus.GaugeValue, stopped, p.Name)
+		catchingUp := 0.0
+		if p.CatchingUp {
+			catchingUp = 1
+		}
+		ch <- prometheus.MustNewConstMetric(l.catchingUp, prometheus.GaugeValue, catchingUp, p.Name)
+		ch <- prometheus.MustNewConstMetric(l.rate, prometheus.GaugeValue, p.EventsPerS, p.Name)
 	}
 }

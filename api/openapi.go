@@ -83,6 +83,11 @@ func responses(r route) map[string]any {
 	if r.response != nil {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.response), 0)}}
 	}
+	if r.method == http.MethodGet && !r.public {
+		ok["headers"] = map[string]any{PositionHeader: map[string]any{
+			"description": "The log position this answer reflects at least; pass it as ?position= to read your writes elsewhere.",
+			"schema":      map[string]any{"type": "integer", "minimum": 0}}}
+	}
 	status := "200"
 	if r.body != nil {
 		status = "201"

@@ -165,7 +165,11 @@ func (s *Server) readStart(c echo.Context) (domain.Jurisdiction, error) {
 	if err != nil {
 		return j, err
 	}
-	return j, s.waitForPosition(c)
+	if err := s.waitForPosition(c); err != nil {
+		return j, err
+	}
+	s.markPosition(c)
+	return j, nil
 }
 
 // household checks the file number in the path and that it lies in the

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,8 +67,9 @@ func newCounty(t *testing.T, opts ...func(*api.Deps)) *desk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{}},
-		projections.ModelAsProjection(hv, reg), projections.ModelAsProjection(cv, reg), fv)
+	cps := &projections.MemoryCheckpoints{}
+	runner, err := projections.NewModelRunner(projections.ModelRunnerConfig{Store: store, Registry: reg},
+		hv, cv, projections.AsModel(fv, cps))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +80,7 @@ func newCounty(t *testing.T, opts ...func(*api.Deps)) *desk {
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	d.key = priv
 	deps := api.Deps{Store: store, TokenKey: pub, Households: hs, Complaints: cs, Funds: fs,
-		HouseholdView: hv, ComplaintView: cv, FundView: fv, Registry: reg, WaitFor: func(ctx context.Context, p uint64) error { return runner.WaitFor(ctx, p) },
+		HouseholdView: hv, ComplaintView: cv, FundView: fv, Registry: reg, WaitFor: func(ctx context.Context, p uint64) error { return runner.WaitFor(ctx, p) }, Position: runner.Position,
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return d.now }}
 	for _, o := range opts {
 		o(&deps)
@@ -109,6 +111,16 @@ func (d *desk) read(token, path string, out any) (int, api.Problem) {
 	if resp.StatusCode != http.StatusOK {
 		_ = json.Unmarshal(raw, &p)
 		return resp.StatusCode, p
+	}
+	// Every read says the position it reflects, at least the one asked for.
+	got, err := strconv.ParseUint(resp.Header.Get(api.PositionHeader), 10, 64)
+	if err != nil && !strings.HasPrefix(path, "/openapi") {
+		d.t.Errorf("GET %s: %s header %q: %v", path, api.PositionHeader, resp.Header.Get(api.PositionHeader), err)
+	}
+	if u, _ := url.Parse(path); u != nil && u.Query().Has("position") {
+		if want, _ := strconv.ParseUint(u.Query().Get("position"), 10, 64); got < want {
+			d.t.Errorf("GET %s: %s %d, below the position asked for", path, api.PositionHeader, got)
+		}
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		d.t.Fatalf("decoding %s: %v\n%s", path, err, raw)

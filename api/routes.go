@@ -49,6 +49,9 @@ func (s *Server) routes() {
 	for _, r := range s.routeTable() {
 		h := r.handler
 		if !r.public {
+			if r.method == http.MethodGet {
+				h = s.withPosition(h)
+			}
 			h = s.authenticate(h)
 		}
 		s.echo.Add(r.method, r.path, h)

@@ -29,6 +29,15 @@ import (
 type ProjectionStatus struct {
 	Name     string `json:"name"`
 	Position uint64 `json:"position"`
+	// Target is the log's head when the read model started (the process's
+	// start, or its rebuild's); CatchingUp is set until Position has
+	// reached it, and EventsPerS is the catch-up's rate.
+	Target     uint64  `json:"target"`
+	CatchingUp bool    `json:"catchingUp,omitempty"`
+	EventsPerS float64 `json:"eventsPerS"`
+	// Beside names the serving version this one is being rebuilt beside;
+	// it does not count for readiness (the serving one answers).
+	Beside string `json:"beside,omitempty"`
 	// StoppedAt is the position the projection stopped at (0: running).
 	StoppedAt uint64 `json:"stoppedAt,omitempty"`
 	Err       string `json:"error,omitempty"`
@@ -83,6 +92,10 @@ type Deps struct {
 	// WaitFor blocks until every read model has applied position, or ctx
 	// is done; nil means reads never wait.
 	WaitFor func(ctx context.Context, position uint64) error
+	// Position is the lowest position the serving read models have
+	// applied: an answer read from them now reflects the log up to at least
+	// it (the Drip-Position header); nil sends no header.
+	Position func() uint64
 	// Now is the server's clock (token expiry, commands' business time);
 	// nil means time.Now.
 	Now func() time.Time

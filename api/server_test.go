@@ -112,6 +112,11 @@ func TestReadyzFollowsProjectionLagAndStops(t *testing.T) {
 		{"beyond the lag limit", []api.ProjectionStatus{{Name: "a", Position: last.Position - 1001}}, 503},
 		{"one stopped", []api.ProjectionStatus{{Name: "a", Position: last.Position}, {Name: "b", Position: 7, StoppedAt: 8, Err: "boom"}}, 503},
 		{"no projections", nil, 200},
+		// Within the lag but not yet at the head seen at start: a model
+		// that started far behind is not ready merely because it moves.
+		{"catching up to the start head", []api.ProjectionStatus{{Name: "a", Position: last.Position - 10, Target: last.Position, CatchingUp: true, EventsPerS: 5000}}, 503},
+		{"a new version rebuilt beside the serving one", []api.ProjectionStatus{{Name: "a.v1", Position: last.Position},
+			{Name: "a.v2", Position: 3, Target: last.Position, CatchingUp: true, Beside: "a.v1"}}, 200},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -39,3 +39,13 @@ type Model interface {
 	// Reset drops the model's state and checkpoint (a rebuild from 1).
 	Reset(ctx context.Context) error
 }
+
+// Typed is an optional interface of a Model: Types lists the event types
+// whose payloads it reads. A ModelRunner whose models all implement it
+// decodes only the types one of them lists (in a real log most events — the
+// recorded reads, for one — concern few models); any other event still
+// reaches every model, in its batch and so in its checkpoint, with a nil
+// Payload. A model that does not implement Typed gets every payload.
+type Typed interface {
+	Types() []string
+}

@@ -16,6 +16,8 @@ import (
 	"github.com/drip-ledger/drip/events"
 	"github.com/drip-ledger/drip/internal/demo"
 	"github.com/drip-ledger/drip/projections/forward"
+	"github.com/drip-ledger/drip/projections/modelstore"
+	"github.com/drip-ledger/drip/projections/modelstore/pebblemodels"
 	"github.com/drip-ledger/drip/projections/notary"
 	"github.com/oklog/run"
 	"github.com/prometheus/client_golang/prometheus"
@@ -175,7 +177,16 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 			}
 		}()
 	}
-	views, err := newViews(store, reg, log)
+	ms, err := openModelStore(storeURL, dataDir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := ms.Close(); cerr != nil {
+			log.Error("closing the read models' store", "err", cerr)
+		}
+	}()
+	views, err := newViewsIn(store, reg, ms, log)
 	if err != nil {
 		return err
 	}
@@ -190,6 +201,7 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 		return err
 	}
 	deps.Projections, deps.WaitFor, deps.Metrics, deps.Logger = views.status, views.waitFor, metrics, log
+	deps.Position = views.position
 	deps.HouseholdView, deps.ComplaintView, deps.Registry = views.households, views.complaints, reg
 	deps.FundView = views.funds
 	if deps.Reconciliation, err = newReconciliation(store, reg, deps, views.reconcileViews); err != nil {
@@ -311,4 +323,27 @@ func openNotary(ctx context.Context, sc serveConfig, storeURL string, store even
 		return nil, "", fmt.Errorf("open notary: %w", err)
 	}
 	return nt, verifierKey, nil
+}
+
+// modelsDir is where, beside the embedded store, the durable read models
+// keep their state and checkpoints (a Pebble database).
+const modelsDir = "models"
+
+// openModelStore opens where the durable read models live: with the
+// embedded store, a Pebble database in DATA/models, so a restart resumes
+// each model at its checkpoint; with the other stores, memory for now (a
+// start replays the log into them).
+func openModelStore(storeURL, dataDir string) (modelstore.Store, error) {
+	scheme, rest, _ := strings.Cut(storeURL, ":")
+	if scheme != "embedded" && scheme != "pebble" {
+		return &modelstore.Memory{}, nil
+	}
+	if rest == "" {
+		rest = dataDir
+	}
+	ms, err := pebblemodels.Open(filepath.Join(rest, modelsDir), pebblemodels.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open the read models' store: %w", err)
+	}
+	return ms, nil
 }

@@ -15,7 +15,7 @@ import (
 
 // views are the read models and the runner that feeds them.
 type views struct {
-	runner     *projections.Runner
+	runner     *projections.ModelRunner
 	households *households.View
 	complaints *complaints.View
 	log        *slog.Logger
@@ -23,13 +23,29 @@ type views struct {
 	reconcileViews
 }
 
-// newViews builds the read models. They are held in memory, so their
-// checkpoints are too: each start replays the log into them (readyz says
-// when they have caught up). The households and complaints models are
-// durable Models kept, until the batch runner lands, in a memory modelstore
-// and fed one event at a time through projections.ModelAsProjection.
+// viewModels returns the read models as the ModelRunner runs them:
+// households, complaints and red flags are durable Models in the modelstore
+// serve gives them (Pebble in DATA/models on the embedded store; memory
+// otherwise, for now); the fund ledger is a Model folded in memory, so each
+// start replays it (readyz says when it has caught up with the head seen at
+// start).
+//
+// A view whose new version must be rebuilt beside the serving one is held
+// in a projections.Current that the API reads through, and given to the
+// runner with ModelRunner.Replace(old, new, func() { current.Store(new) }).
+func (v *views) viewModels() []projections.Model {
+	return []projections.Model{v.households, v.complaints, v.funds, v.redflags}
+}
+
+// newViews builds the read models and their runner over a memory
+// modelstore (tools, the demo's loader).
 func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*views, error) {
-	ms := &modelstore.Memory{}
+	return newViewsIn(store, reg, &modelstore.Memory{}, log)
+}
+
+// newViewsIn builds the read models, keeping the durable ones in ms, and
+// their runner.
+func newViewsIn(store events.Store, reg *events.Registry, ms modelstore.Store, log *slog.Logger) (*views, error) {
 	hv, err := households.New(reg, store, ms, households.Name, households.HouseholdCacheMax)
 	if err != nil {
 		return nil, err
@@ -46,13 +62,14 @@ func newViews(store events.Store, reg *events.Registry, log *slog.Logger) (*view
 	if err != nil {
 		return nil, err
 	}
-	r, err := projections.NewRunner(projections.RunnerConfig{Store: store, Checkpoints: &projections.MemoryCheckpoints{},
+	v := &views{households: hv, complaints: cv, fundViews: fv, reconcileViews: rv, log: log}
+	v.runner, err = projections.NewModelRunner(projections.ModelRunnerConfig{Store: store, Registry: reg, ModelStore: ms,
 		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})},
-		projections.ModelAsProjection(hv, reg), projections.ModelAsProjection(cv, reg), fv.funds, projections.ModelAsProjection(rv.redflags, reg))
+		v.viewModels()...)
 	if err != nil {
 		return nil, err
 	}
-	return &views{runner: r, households: hv, complaints: cv, fundViews: fv, reconcileViews: rv, log: log}, nil
+	return v, nil
 }
 
 // status adapts the runner's status for the API's readiness and metrics.
@@ -64,7 +81,8 @@ func (v *views) status(ctx context.Context) []api.ProjectionStatus {
 	}
 	out := make([]api.ProjectionStatus, len(st))
 	for i, s := range st {
-		out[i] = api.ProjectionStatus{Name: s.Name, Position: s.Position}
+		out[i] = api.ProjectionStatus{Name: s.Name, Position: s.Position, Target: s.Target, CatchingUp: !s.CaughtUp,
+			EventsPerS: s.EventsPerS, Beside: s.Beside}
 		if s.Stopped != nil {
 			out[i].StoppedAt, out[i].Err = s.Stopped.Position, s.Stopped.Reason
 		}
@@ -77,6 +95,9 @@ func (v *views) run(ctx context.Context) error { return v.runner.Run(ctx) }
 func (v *views) waitFor(ctx context.Context, position uint64) error {
 	return v.runner.WaitFor(ctx, position)
 }
+
+// position is what every read answer says it reflects (Drip-Position).
+func (v *views) position() uint64 { return v.runner.Position() }
 
 // caughtUpLoads counts a cadre's households for the "4321" rule once the
 // households view has applied every event written so far: assignments may
