@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -292,3 +293,34 @@ func (s *leaderStore) Drop(ctx context.Context, model string) error {
 
 // Close closes nothing: the tables' store is openViews's.
 func (s *leaderStore) Close() error { return nil }
+
+func runProject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("project", `
+Advances the durable read models of a PostgreSQL deployment, with no HTTP
+server: it campaigns for the leadership "models" beside the drip serve
+processes on the same --store, and while it holds it runs the projection
+runner (the serve processes then only follow). It logs when it leads; it
+stops on SIGINT or SIGTERM.`, stderr)
+	storeURL := fs.String("store", "", "the log's PostgreSQL store, postgres://…?drip_schema=… (required)")
+	logJSON := fs.Bool("log-json", false, "write logs as JSON lines instead of text")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if scheme, _, _ := strings.Cut(*storeURL, ":"); scheme != "postgres" && scheme != "postgresql" {
+		fmt.Fprintln(stderr, "drip project: --store must name a PostgreSQL store (postgres://…)")
+		return errUsage
+	}
+	log := newLogger(stderr, *logJSON)
+	reg := registry()
+	store, err := openStore(ctx, *storeURL, reg, log)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer store.Close()
+	v, closeModels, err := openViews(ctx, *storeURL, "", store, reg, log)
+	if err != nil {
+		return err
+	}
+	defer closeModels()
+	return v.cluster.campaign(ctx)
+}
