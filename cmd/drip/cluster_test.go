@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,20 +32,7 @@ const leadingLog = "leading: this process advances the read models"
 // follower takes the leadership and a complaint filed through it is read
 // through it with ?position=.
 func TestTwoServeProcessesOnOnePostgreSQLReadTheirWritesAndSurviveTheLeader(t *testing.T) {
-	dsn := os.Getenv("DRIP_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI must provide PostgreSQL: set DRIP_TEST_POSTGRES")
-		}
-		t.Skip("no PostgreSQL: set DRIP_TEST_POSTGRES (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	schema := fmt.Sprintf("drip_cluster_test_%d", time.Now().UnixNano())
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	url := dsn + sep + "drip_schema=" + schema
-	t.Cleanup(func() { dropSchema(t, dsn, schema) })
+	url := freshSchemaURL(t)
 
 	// Given two processes with data directories of their own (keys, the
 	// notary's tree) that accept the same tokens, one of them leading.
@@ -94,6 +82,72 @@ func TestTwoServeProcessesOnOnePostgreSQLReadTheirWritesAndSurviveTheLeader(t *t
 	t.Logf("the follower leads %v after the leader was killed", time.Since(killed).Round(time.Millisecond))
 	pos = fileComplaintAt(t, follower.base, desk, "12317-2026-000013")
 	readComplaintAt(t, follower.base, desk, "12317-2026-000013", pos)
+}
+
+// TestDripProjectAdvancesTheModelsWhileServeFollows: given drip project
+// leading on a fresh schema and a drip serve beside it, when a complaint is
+// filed through serve, then serve reads it with ?position= — the models
+// were advanced by the project process, serve only followed.
+func TestDripProjectAdvancesTheModelsWhileServeFollows(t *testing.T) {
+	url := freshSchemaURL(t)
+	proj := startProjectProcess(t, url)
+	waitFor(t, func() bool { return strings.Contains(proj.logged(), leadingLog) })
+	dir := t.TempDir()
+	key := sharedTokenKey(t, dir)
+	srv := startServeProcess(t, dir, "--store "+url)
+	now := time.Now()
+	desk, err := api.IssueToken(key, api.Claims{User: "desk.zhang", Role: domain.RoleComplaintDesk, Jurisdiction: "520526",
+		IssuedAt: now.Unix(), ExpiresAt: now.Add(time.Hour).Unix()})
+	must(t, err)
+	registerComplainedHousehold(t, srv.base, key, now)
+	pos := fileComplaintAt(t, srv.base, desk, "12317-2026-000021")
+	readComplaintAt(t, srv.base, desk, "12317-2026-000021", pos)
+	if strings.Contains(srv.logged(), leadingLog) {
+		t.Fatalf("serve led while drip project held the leadership:\n%s", srv.logged())
+	}
+}
+
+// startProjectProcess starts `drip project` on url as a child process
+// (this test binary as main), killed at the end of the test.
+func startProjectProcess(t *testing.T, url string) *serveProcess {
+	t.Helper()
+	p := &serveProcess{exited: make(chan error, 1), logPath: filepath.Join(t.TempDir(), "project.log")}
+	logs, err := os.Create(p.logPath)
+	must(t, err)
+	t.Cleanup(func() { logs.Close() })
+	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	p.cmd.Env = append(os.Environ(), runMainEnv+"=project --store "+url)
+	p.cmd.Stdout, p.cmd.Stderr = logs, logs
+	must(t, p.cmd.Start())
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	return p
+}
+
+// freshSchemaURL is the CI's PostgreSQL with a schema of the test's own,
+// dropped at its end; it skips without DRIP_TEST_POSTGRES (fails under
+// CI=true).
+func freshSchemaURL(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("DRIP_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI must provide PostgreSQL: set DRIP_TEST_POSTGRES")
+		}
+		t.Skip("no PostgreSQL: set DRIP_TEST_POSTGRES (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+	}
+	schema := fmt.Sprintf("drip_cluster_test_%d", time.Now().UnixNano())
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	t.Cleanup(func() { dropSchema(t, dsn, schema) })
+	return dsn + sep + "drip_schema=" + schema
 }
 
 // sharedTokenKey creates the token key in the first directory and copies it
