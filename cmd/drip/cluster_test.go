@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/drip-ledger/drip/api"
 	"github.com/drip-ledger/drip/domain"
+	"github.com/jackc/pgx/v5"
 )
 
 // leadingLog is what a process logs when it takes the leadership.
@@ -82,6 +85,72 @@ func TestTwoServeProcessesOnOnePostgreSQLReadTheirWritesAndSurviveTheLeader(t *t
 	t.Logf("the follower leads %v after the leader was killed", time.Since(killed).Round(time.Millisecond))
 	pos = fileComplaintAt(t, follower.base, desk, "12317-2026-000013")
 	readComplaintAt(t, follower.base, desk, "12317-2026-000013", pos)
+}
+
+// TestALeaderThatLosesItsLockFollowsAndCampaignsAgain: given two serve
+// processes on one schema, when the leader's lock session is terminated
+// (as a network cut or a restarted server would end it), then the leader
+// stops advancing the models but goes on serving, a leader is elected
+// again, and a write through the old leader is read through the other
+// process with ?position=.
+func TestALeaderThatLosesItsLockFollowsAndCampaignsAgain(t *testing.T) {
+	url := freshSchemaURL(t)
+	dirA, dirB := t.TempDir(), t.TempDir()
+	key := sharedTokenKey(t, dirA, dirB)
+	a := startServeProcess(t, dirA, "--store "+url)
+	b := startServeProcess(t, dirB, "--store "+url)
+	var leader, other *serveProcess
+	waitFor(t, func() bool {
+		switch {
+		case strings.Contains(a.logged(), leadingLog):
+			leader, other = a, b
+		case strings.Contains(b.logged(), leadingLog):
+			leader, other = b, a
+		}
+		return leader != nil
+	})
+
+	terminateLeadership(t, url)
+
+	waitFor(t, func() bool { return strings.Contains(leader.logged(), "no longer leading the read models") })
+	waitFor(t, func() bool {
+		return strings.Count(leader.logged(), leadingLog)+strings.Count(other.logged(), leadingLog) >= 2
+	})
+	select {
+	case err := <-leader.exited:
+		t.Fatalf("the process that lost its lock exited (%v):\n%s", err, leader.logged())
+	default:
+	}
+	now := time.Now()
+	desk, err := api.IssueToken(key, api.Claims{User: "desk.zhang", Role: domain.RoleComplaintDesk, Jurisdiction: "520526",
+		IssuedAt: now.Unix(), ExpiresAt: now.Add(time.Hour).Unix()})
+	must(t, err)
+	registerComplainedHousehold(t, leader.base, key, now)
+	pos := fileComplaintAt(t, leader.base, desk, "12317-2026-000031")
+	readComplaintAt(t, other.base, desk, "12317-2026-000031", pos)
+}
+
+// terminateLeadership ends the PostgreSQL session that holds the models'
+// leadership on url's schema (pgmodels: advisory lock ("lead", fnv32a of
+// schema/models)).
+func terminateLeadership(t *testing.T, url string) {
+	t.Helper()
+	dsn, schema, err := splitParam(url, "drip_schema")
+	must(t, err)
+	h := fnv.New32a()
+	h.Write([]byte(schema + "/" + leadershipModels))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	must(t, err)
+	defer conn.Close(ctx)
+	var n int
+	must(t, conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+		WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted`,
+		uint32(0x6c656164), h.Sum32()).Scan(&n))
+	if n != 1 {
+		t.Fatalf("terminated %d sessions holding the leadership, want 1", n)
+	}
 }
 
 // TestDripProjectAdvancesTheModelsWhileServeFollows: given drip project
