@@ -209,14 +209,13 @@ func checkDemoMoney(t *testing.T, sum demo.Summary, log []events.Event) {
 	status := map[string]fund.PaymentStatus{}
 	var twoDocs []string
 	var short []*fund.PaymentAcknowledged
-	fold := projections.ModelAsProjection(flags, reg)
 	for _, ev := range log {
-		if err := fold.Apply(context.Background(), ev); err != nil {
-			t.Fatalf("red flags at %d: %v", ev.Position, err)
-		}
 		p, err := reg.Decode(ev)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if err := flags.ApplyBatch(context.Background(), []projections.Decoded{{Event: ev, Payload: p}}); err != nil {
+			t.Fatalf("red flags at %d: %v", ev.Position, err)
 		}
 		if m, ok := p.(fund.Mover); ok {
 			tr := m.Movement()
