@@ -32,6 +32,7 @@ func commands() map[string]command {
 		"verify":    {"check a bundle, a consistency proof or a whole store against the verifier key", runVerify},
 		"forward":   {"publish the log to NATS JetStream in order, resuming after a restart (drip forward -h)", runForward},
 		"migrate":   {"copy the whole log to another store and check the Merkle roots agree (drip migrate -h)", runMigrate},
+		"project":   {"advance the durable read models of a PostgreSQL deployment under leadership, with no HTTP server (drip project -h)", runProject},
 		"rebuild":   {"rebuild read models from position 1, offline, and print the rate beside ReadAll (drip rebuild -h)", runRebuild},
 		"reconcile": {"import bank return files into the embedded store, all or nothing, and print the report (drip reconcile -h)", runReconcile},
 		"help":      {"show this help, or a subcommand's (drip help serve)", nil},

@@ -177,19 +177,15 @@ func serve(ctx context.Context, sc serveConfig, log *slog.Logger, ready chan<- s
 			}
 		}()
 	}
-	ms, err := openModelStore(storeURL, dataDir)
+	views, closeModels, err := openViews(ctx, storeURL, dataDir, store, reg, log)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if cerr := ms.Close(); cerr != nil {
+		if cerr := closeModels(); cerr != nil {
 			log.Error("closing the read models' store", "err", cerr)
 		}
 	}()
-	views, err := newViewsIn(store, reg, ms, log)
-	if err != nil {
-		return err
-	}
 	api.RegisterProjectionLag(metrics, store, views.status)
 	if sc.Settings.scorecards == nil {
 		if sc.Settings, err = loadSettings(""); err != nil {

@@ -21,6 +21,10 @@ type views struct {
 	log        *slog.Logger
 	fundViews
 	reconcileViews
+	// cluster is set when several processes share the read models in
+	// PostgreSQL (cluster.go): runner then runs only the models folded in
+	// memory, and the durable ones run under leadership.
+	cluster *clusterModels
 }
 
 // viewModels returns the read models as the ModelRunner runs them:
@@ -63,18 +67,27 @@ func newViewsIn(store events.Store, reg *events.Registry, ms modelstore.Store, l
 		return nil, err
 	}
 	v := &views{households: hv, complaints: cv, fundViews: fv, reconcileViews: rv, log: log}
-	v.runner, err = projections.NewModelRunner(projections.ModelRunnerConfig{Store: store, Registry: reg, ModelStore: ms,
-		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})},
-		v.viewModels()...)
-	if err != nil {
+	if v.runner, err = newModelRunner(store, reg, ms, log, v.viewModels()...); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
+// newModelRunner is the runner of models, with serve's logging.
+func newModelRunner(store events.Store, reg *events.Registry, ms modelstore.Store, log *slog.Logger, models ...projections.Model) (*projections.ModelRunner, error) {
+	return projections.NewModelRunner(projections.ModelRunnerConfig{Store: store, Registry: reg, ModelStore: ms,
+		Logger: watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})},
+		models...)
+}
+
 // status adapts the runner's status for the API's readiness and metrics.
 func (v *views) status(ctx context.Context) []api.ProjectionStatus {
 	st, err := v.runner.Status(ctx)
+	if err == nil && v.cluster != nil {
+		var durable []projections.ModelStatus
+		durable, err = v.cluster.status(ctx)
+		st = append(durable, st...)
+	}
 	if err != nil {
 		v.log.Warn("projection status", "err", err)
 		return nil
@@ -90,14 +103,28 @@ func (v *views) status(ctx context.Context) []api.ProjectionStatus {
 	return out
 }
 
-func (v *views) run(ctx context.Context) error { return v.runner.Run(ctx) }
+func (v *views) run(ctx context.Context) error {
+	if v.cluster != nil {
+		return v.cluster.run(ctx, v.runner)
+	}
+	return v.runner.Run(ctx)
+}
 
 func (v *views) waitFor(ctx context.Context, position uint64) error {
-	return v.runner.WaitFor(ctx, position)
+	if err := v.runner.WaitFor(ctx, position); err != nil || v.cluster == nil {
+		return err
+	}
+	return v.cluster.waitFor(ctx, position)
 }
 
 // position is what every read answer says it reflects (Drip-Position).
-func (v *views) position() uint64 { return v.runner.Position() }
+func (v *views) position() uint64 {
+	p := v.runner.Position()
+	if v.cluster != nil {
+		p = min(p, v.cluster.position())
+	}
+	return p
+}
 
 // caughtUpLoads counts a cadre's households for the "4321" rule once the
 // households view has applied every event written so far: assignments may
