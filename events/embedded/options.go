@@ -32,6 +32,15 @@ type Options struct {
 	// allocated as used). It must hold the ID filters: with less, every
 	// append's ID look-up reads and checksums them from disk.
 	IndexCacheBytes int64
+	// DeferSync acknowledges an append once it is written to the segment
+	// file (the OS's page cache), not once it is fdatasync'd: the segment
+	// is fdatasync'd when the log rolls to the next one and at Close. A
+	// crash of the process loses nothing; a crash of the machine may lose
+	// acknowledged appends. Only for a bulk load of data that can be made
+	// again from scratch and that nobody reads as a record until the load
+	// ended with Close (drip demo: one fdatasync instead of one per
+	// request); never for a county's real ledger.
+	DeferSync bool
 
 	// faults are the fault-injection hooks of tests (faults.go); nil in
 	// every real store.

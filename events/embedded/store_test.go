@@ -44,6 +44,18 @@ func TestConformanceSmallSegments(t *testing.T) {
 	})
 }
 
+// TestConformanceDeferSync runs the suite on a store that syncs only at
+// rolls and at Close (Options.DeferSync, for bulk loads).
+func TestConformanceDeferSync(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, reg *events.Registry) events.Store {
+		s, err := embedded.Open(t.TempDir(), reg, embedded.Options{Logger: quiet, SegmentBytes: embedded.SegmentBytesMin, DeferSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
 func open(t *testing.T, dir string, opts embedded.Options) *embedded.Store {
 	t.Helper()
 	if opts.Logger == nil {

@@ -346,12 +346,33 @@ func (s *Store) nextSegment(first uint64) (*os.File, int64, error) {
 func (s *Store) runSyncer(h *handoff) {
 	defer close(s.indexCh)
 	var failed error
+	var unsynced *zeroSeg // with DeferSync: the segment written since its last fdatasync
+	defer func() {
+		// With DeferSync the log is made durable here, at Close, before the
+		// index is flushed (shutdown waits for the syncer first).
+		if unsynced != nil && failed == nil {
+			if err := unix.Fdatasync(unsynced.fd); err != nil {
+				s.fail(fmt.Errorf("embedded: fdatasync %s at close: %w", unsynced.f.Name(), err))
+			}
+		}
+	}()
 	for g := h.take(); g != nil; g = h.take() {
 		if f := s.failed.Load(); failed == nil && f != nil {
 			failed = *f // the writer or the indexer stopped the store
 		}
+		if s.opts.DeferSync && len(g.buf) > 0 && failed == nil {
+			// A roll: the sealed segment is synced before its keys go to
+			// Pebble (the indexer takes them with g).
+			if unsynced != nil && unsynced != g.zs {
+				if err := unix.Fdatasync(unsynced.fd); err != nil {
+					failed = fmt.Errorf("embedded: fdatasync %s: %w", unsynced.f.Name(), err)
+					s.fail(failed)
+				}
+			}
+			unsynced = g.zs
+		}
 		if len(g.buf) > 0 && failed == nil {
-			failed = syncGroup(g, s.opts.faults)
+			failed = syncGroup(g, s.opts.faults, s.opts.DeferSync)
 			if failed != nil {
 				s.fail(failed)
 			} else if s.zero.wants(g.zs) {
@@ -376,7 +397,7 @@ func (s *Store) runSyncer(h *handoff) {
 // baseline (internal/bench/baseline's Options.Trace), to compare the two.
 var syncTrace func(start, wrote, synced time.Time, bytes, n int)
 
-func syncGroup(g *group, fs *faults) error {
+func syncGroup(g *group, fs *faults, deferSync bool) error {
 	var t0, t1 time.Time
 	if syncTrace != nil {
 		t0 = time.Now()
@@ -396,6 +417,9 @@ func syncGroup(g *group, fs *faults) error {
 		if err := fs.sync(g.seg, g.at, len(g.buf)); err != nil {
 			return err
 		}
+	}
+	if deferSync {
+		return nil // synced at the next roll or at Close (runSyncer)
 	}
 	if err := unix.Fdatasync(g.zs.fd); err != nil {
 		return fmt.Errorf("embedded: fdatasync %s: %w", g.zs.f.Name(), err)
