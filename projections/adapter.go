@@ -66,8 +66,9 @@ func (m *projectionModel) ApplyBatch(ctx context.Context, evs []Decoded) error {
 	return m.cps.Save(context.WithoutCancel(ctx), m.name, done)
 }
 
-// Reset resets the projection, then its checkpoint (see Runner.reset for
-// why in that order).
+// Reset resets the projection, then its checkpoint, in that order: a crash
+// in between leaves a checkpoint ahead of an empty model, which the next
+// rebuild fixes; the other order could leave a model replayed twice.
 func (m *projectionModel) Reset(ctx context.Context) error {
 	if err := m.p.Reset(ctx); err != nil {
 		return err

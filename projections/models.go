@@ -34,8 +34,9 @@ type ModelRunnerConfig struct {
 	// QueueBatches is how many batches may wait for one model (default
 	// QueueBatchesDefault, at most QueueBatchesMax).
 	QueueBatches int
-	// Retries, RetryDelayMin and RetryDelayMax are as in RunnerConfig:
-	// Watermill's Retry middleware around each ApplyBatch.
+	// Retries (default 3, at most RetriesMax), RetryDelayMin and
+	// RetryDelayMax (defaults 100ms and 2s) configure Watermill's Retry
+	// middleware around each ApplyBatch.
 	Retries                      int
 	RetryDelayMin, RetryDelayMax time.Duration
 	// Logger defaults to watermill.NopLogger.

@@ -15,7 +15,7 @@ import (
 )
 
 // ErrClosed is returned by a Subscriber's or Publisher's methods after Close,
-// and by Runner methods once the runner has stopped.
+// and by ModelRunner methods once the runner has stopped.
 var ErrClosed = errors.New("projections: closed")
 
 // checkpointSaveTimeout bounds one checkpoint save after an Ack. The save
