@@ -14,6 +14,8 @@ import (
 )
 
 // cachedProject is project id as the executor's cache loads it.
+// cachedProject returns the cached project's state; the caller must not run
+// commands on it meanwhile (it shares what the cache changes in place).
 func cachedProject(t testing.TB, x *domain.Executor, id fund.ProjectID) fund.Project {
 	t.Helper()
 	var p fund.Project
@@ -114,10 +116,18 @@ func TestRacingCommandsOnACachedProject(t *testing.T) {
 				return
 			}
 			ref := fund.PaymentRef(project, int(res.Version)) // not the payment's number: read it back
-			for _, p := range cachedProject(t, w.x, project).Payments() {
-				if p.InstructedEventID == res.Events[0].ID {
-					ref = p.Ref
+			// Inside Read's callback only: the cached state is changed in
+			// place by the next command once the callback returns.
+			if err := domain.Read(ctx, w.x, fund.ProjectStream(project), fund.ProjectAggregate, func(s fund.Project, _ uint64) error {
+				for _, p := range s.Payments() {
+					if p.InstructedEventID == res.Events[0].ID {
+						ref = p.Ref
+					}
 				}
+				return nil
+			}); err != nil {
+				t.Errorf("payment %d: %v", i+1, err)
+				return
 			}
 			if i%3 == 0 {
 				_, err = svc.HandleProject(ctx, finance, project, fund.FailPayment{Ref: ref, Outcome: fund.StatusReturned, Reason: "closed account"})
