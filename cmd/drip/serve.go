@@ -327,8 +327,9 @@ const modelsDir = "models"
 
 // openModelStore opens where the durable read models live: with the
 // embedded store, a Pebble database in DATA/models, so a restart resumes
-// each model at its checkpoint; with the other stores, memory for now (a
-// start replays the log into them).
+// each model at its checkpoint; with memory: and KurrentDB, memory for now
+// (a start replays the log into them). PostgreSQL's are in its own tables:
+// see openViews.
 func openModelStore(storeURL, dataDir string) (modelstore.Store, error) {
 	scheme, rest, _ := strings.Cut(storeURL, ":")
 	if scheme != "embedded" && scheme != "pebble" {
